@@ -1,0 +1,38 @@
+# Thin wrapper: meson + ninja are the real build.
+#   make demo   install deps, build, run the main job (for now: crypto benchmark ratio table)
+#   make test   install deps, build, run every test
+BUILD   ?= build
+MESON   ?= meson
+DEPS    ?= 1
+
+.PHONY: all deps setup build test demo bench bench-json asan fuzz format clean
+
+all: build
+
+deps:
+ifeq ($(DEPS),1)
+	./scripts/install-deps
+endif
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD)
+
+setup: deps $(BUILD)/build.ninja
+
+build: setup
+	ninja -C $(BUILD)
+
+test: build
+	$(MESON) test -C $(BUILD) --print-errorlogs
+
+demo: build
+	./scripts/bench-report --bin $(BUILD)/bench/tern-bench-crypto
+
+bench: build
+	./scripts/bench-report --bin $(BUILD)/bench/tern-bench-crypto --reps 3 --out $(BUILD)/bench-crypto.json
+
+format:
+	git ls-files '*.c' '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) build-asan
