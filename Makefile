@@ -26,10 +26,10 @@ test: build
 	$(MESON) test -C $(BUILD) --print-errorlogs
 
 demo: build
-	./scripts/bench-report --bin $(BUILD)/bench/tern-bench-crypto
+	./scripts/bench-report $(BUILD)/bench/tern-bench-crypto --reps 1
 
 bench: build
-	./scripts/bench-report --bin $(BUILD)/bench/tern-bench-crypto --reps 3 --out $(BUILD)/bench-crypto.json
+	./scripts/bench-report $(BUILD)/bench/tern-bench-crypto --reps 3 --out $(BUILD)/bench-crypto.json
 
 format:
 	git ls-files '*.c' '*.h' '*.cc' | xargs clang-format -i
