@@ -27,11 +27,14 @@ struct tern_wcursor {
 	size_t off; /* bytes written */
 };
 
+/* Stands in for a NULL buffer so no NULL + 0 arithmetic ever happens. */
+static const uint8_t tern_cursor_empty[1];
+
 static inline void
 tern_rcursor_init(struct tern_rcursor *c, const uint8_t *buf, size_t len)
 {
-	c->buf = buf;
-	c->len = len;
+	c->buf = buf != NULL ? buf : tern_cursor_empty;
+	c->len = buf != NULL ? len : 0;
 	c->off = 0;
 }
 
@@ -167,8 +170,9 @@ tern_rcursor_sub(struct tern_rcursor *c, size_t n, struct tern_rcursor *sub)
 static inline void
 tern_wcursor_init(struct tern_wcursor *w, uint8_t *buf, size_t cap)
 {
-	w->buf = buf;
-	w->cap = cap;
+	/* A NULL buffer has no room; the cast is safe as nothing is written. */
+	w->buf = buf != NULL ? buf : (uint8_t *)(uintptr_t)tern_cursor_empty;
+	w->cap = buf != NULL ? cap : 0;
 	w->off = 0;
 }
 
