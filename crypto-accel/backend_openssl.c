@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * OpenSSL EVP backend: the reference the IPsec-MB backend is checked
- * against, and the fallback on CPUs without AES-NI. One EVP_CIPHER_CTX per
- * crypto context; keys are immutable raw bytes, loaded into the context when
- * the key (or direction) changes from one op to the next.
+ * against, and the fallback on CPUs without AES-NI. Keys are immutable raw
+ * bytes (shareable across threads); each crypto context keeps a small cache
+ * of EVP contexts with recent keys loaded, so a burst across many
+ * connections expands each key schedule once, as a per-key context would.
  */
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -22,6 +24,16 @@ openssl_unavailable(void)
 static int
 openssl_ctx_init(struct tern_crypto_ctx *ctx)
 {
+	unsigned i;
+
+	ctx->evp_cache = calloc(TERN_EVP_CACHE_SLOTS, sizeof(*ctx->evp_cache));
+	if (ctx->evp_cache == NULL)
+		return -TERN_ENOMEM;
+	for (i = 0; i < TERN_EVP_CACHE_SLOTS; i++) {
+		ctx->evp_cache[i].evp = EVP_CIPHER_CTX_new();
+		if (ctx->evp_cache[i].evp == NULL)
+			return -TERN_ENOMEM; /* ctx_fini frees what was made */
+	}
 	snprintf(ctx->describe, sizeof(ctx->describe), "openssl-%s",
 		 OpenSSL_version(OPENSSL_VERSION_STRING));
 	return 0;
@@ -30,7 +42,15 @@ openssl_ctx_init(struct tern_crypto_ctx *ctx)
 static void
 openssl_ctx_fini(struct tern_crypto_ctx *ctx)
 {
-	(void)ctx;
+	unsigned i;
+
+	if (ctx->evp_cache == NULL)
+		return;
+	/* EVP_CIPHER_CTX_free cleanses the loaded key schedules. */
+	for (i = 0; i < TERN_EVP_CACHE_SLOTS; i++)
+		EVP_CIPHER_CTX_free(ctx->evp_cache[i].evp);
+	free(ctx->evp_cache);
+	ctx->evp_cache = NULL;
 }
 
 static int
@@ -42,42 +62,45 @@ openssl_aead_key_init(struct tern_crypto_ctx *ctx, struct tern_aead_key *key, co
 	return 0;
 }
 
-/* Load key and nonce into the context; the schedule is re-expanded only when
- * the key or the direction differs from the previous op. */
-static int
+/* The context holding op's key for this direction, with the nonce set; the
+ * schedule is expanded only when the slot held another key or direction. */
+static EVP_CIPHER_CTX *
 evp_load(struct tern_crypto_ctx *ctx, const struct tern_aead_key *key, const uint8_t *nonce,
 	 int enc)
 {
-	if (ctx->evp_key_serial != key->serial || ctx->evp_key_enc != enc) {
-		if (EVP_CipherInit_ex2(ctx->evp, key->evp_cipher, key->raw, nonce, enc, NULL) !=
-		    1) {
-			ctx->evp_key_serial = 0;
-			return -TERN_EINTERNAL;
-		}
-		ctx->evp_key_serial = key->serial;
-		ctx->evp_key_enc = enc;
-		return 0;
+	struct tern_evp_slot *slot = &ctx->evp_cache[key->serial % TERN_EVP_CACHE_SLOTS];
+
+	if (slot->serial != key->serial || slot->enc != enc) {
+		slot->serial = 0;
+		if (EVP_CipherInit_ex2(slot->evp, key->evp_cipher, key->raw, nonce, enc, NULL) != 1)
+			return NULL;
+		slot->serial = key->serial;
+		slot->enc = enc;
+		return slot->evp;
 	}
-	return EVP_CipherInit_ex2(ctx->evp, NULL, NULL, nonce, enc, NULL) == 1 ? 0
-									       : -TERN_EINTERNAL;
+	if (EVP_CipherInit_ex2(slot->evp, NULL, NULL, nonce, enc, NULL) != 1) {
+		slot->serial = 0;
+		return NULL;
+	}
+	return slot->evp;
 }
 
 static int
 evp_seal_one(struct tern_crypto_ctx *ctx, struct tern_aead_op *op)
 {
+	EVP_CIPHER_CTX *evp = evp_load(ctx, op->key, op->nonce, 1);
 	uint8_t fin[16];
 	int outl;
 
-	if (evp_load(ctx, op->key, op->nonce, 1) != 0)
+	if (evp == NULL)
 		return -TERN_EINTERNAL;
-	if (op->aad_len != 0 &&
-	    EVP_CipherUpdate(ctx->evp, NULL, &outl, op->aad, (int)op->aad_len) != 1)
+	if (op->aad_len != 0 && EVP_CipherUpdate(evp, NULL, &outl, op->aad, (int)op->aad_len) != 1)
 		return -TERN_EINTERNAL;
-	if (op->len != 0 && EVP_CipherUpdate(ctx->evp, op->dst, &outl, op->src, (int)op->len) != 1)
+	if (op->len != 0 && EVP_CipherUpdate(evp, op->dst, &outl, op->src, (int)op->len) != 1)
 		return -TERN_EINTERNAL;
-	if (EVP_CipherFinal_ex(ctx->evp, fin, &outl) != 1) /* AEADs emit nothing here */
+	if (EVP_CipherFinal_ex(evp, fin, &outl) != 1) /* AEADs emit nothing here */
 		return -TERN_EINTERNAL;
-	if (EVP_CIPHER_CTX_ctrl(ctx->evp, EVP_CTRL_AEAD_GET_TAG, TERN_AEAD_TAG_LEN, op->tag) != 1)
+	if (EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_AEAD_GET_TAG, TERN_AEAD_TAG_LEN, op->tag) != 1)
 		return -TERN_EINTERNAL;
 	return 0;
 }
@@ -85,22 +108,22 @@ evp_seal_one(struct tern_crypto_ctx *ctx, struct tern_aead_op *op)
 static int
 evp_open_one(struct tern_crypto_ctx *ctx, struct tern_aead_op *op)
 {
+	EVP_CIPHER_CTX *evp = evp_load(ctx, op->key, op->nonce, 0);
 	uint8_t tag[TERN_AEAD_TAG_LEN], fin[16];
 	int outl;
 
-	if (evp_load(ctx, op->key, op->nonce, 0) != 0)
+	if (evp == NULL)
 		return -TERN_EINTERNAL;
 	/* Copy the tag first: with in-place opens it may sit right after dst. */
 	memcpy(tag, op->tag, sizeof(tag));
-	if (op->aad_len != 0 &&
-	    EVP_CipherUpdate(ctx->evp, NULL, &outl, op->aad, (int)op->aad_len) != 1)
+	if (op->aad_len != 0 && EVP_CipherUpdate(evp, NULL, &outl, op->aad, (int)op->aad_len) != 1)
 		return -TERN_EINTERNAL;
-	if (op->len != 0 && EVP_CipherUpdate(ctx->evp, op->dst, &outl, op->src, (int)op->len) != 1)
+	if (op->len != 0 && EVP_CipherUpdate(evp, op->dst, &outl, op->src, (int)op->len) != 1)
 		return -TERN_EINTERNAL;
-	if (EVP_CIPHER_CTX_ctrl(ctx->evp, EVP_CTRL_AEAD_SET_TAG, TERN_AEAD_TAG_LEN, tag) != 1)
+	if (EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_AEAD_SET_TAG, TERN_AEAD_TAG_LEN, tag) != 1)
 		return -TERN_EINTERNAL;
 	/* EVP compares the tag in constant time (CRYPTO_memcmp). */
-	if (EVP_CipherFinal_ex(ctx->evp, fin, &outl) != 1)
+	if (EVP_CipherFinal_ex(evp, fin, &outl) != 1)
 		return -TERN_EBADMSG;
 	return 0;
 }
@@ -120,7 +143,7 @@ openssl_aead_seal(struct tern_crypto_ctx *ctx, struct tern_aead_op *ops, uint16_
 		}
 		op->status = evp_seal_one(ctx, op);
 		if (op->status != 0)
-			ctx->evp_key_serial = 0;
+			ctx->evp_cache[op->key->serial % TERN_EVP_CACHE_SLOTS].serial = 0;
 	}
 }
 
@@ -142,7 +165,8 @@ openssl_aead_open(struct tern_crypto_ctx *ctx, struct tern_aead_op *ops, uint16_
 			/* No unauthenticated plaintext leaves the call. */
 			if (op->len != 0)
 				OPENSSL_cleanse(op->dst, op->len);
-			ctx->evp_key_serial = 0;
+			/* After a failed final the context state is undefined. */
+			ctx->evp_cache[op->key->serial % TERN_EVP_CACHE_SLOTS].serial = 0;
 		}
 	}
 }

@@ -164,9 +164,8 @@ tern_crypto_ctx_create(enum tern_crypto_backend backend, struct tern_crypto_ctx 
 		return -TERN_ENOMEM;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->ops = backends[backend];
-	ctx->evp = EVP_CIPHER_CTX_new();
 	ctx->evp_hp = EVP_CIPHER_CTX_new();
-	if (ctx->evp == NULL || ctx->evp_hp == NULL) {
+	if (ctx->evp_hp == NULL) {
 		rc = -TERN_ENOMEM;
 		goto fail;
 	}
@@ -194,7 +193,6 @@ tern_crypto_ctx_free(struct tern_crypto_ctx *ctx)
 	if (ctx->ops != NULL)
 		ctx->ops->ctx_fini(ctx);
 	/* EVP_CIPHER_CTX_free cleanses the key schedule. */
-	EVP_CIPHER_CTX_free(ctx->evp);
 	EVP_CIPHER_CTX_free(ctx->evp_hp);
 	tern_evp_ciphers_free(&ctx->ciphers);
 	OPENSSL_cleanse(ctx, sizeof(*ctx));

@@ -52,17 +52,24 @@ struct tern_evp_ciphers {
 	EVP_CIPHER *chacha20;
 };
 
+/* OpenSSL AEAD contexts with a key already loaded, indexed by key serial:
+ * serials are sequential, so a burst over up to this many recent keys
+ * expands each key schedule once instead of once per op. */
+#define TERN_EVP_CACHE_SLOTS 64
+
+struct tern_evp_slot {
+	EVP_CIPHER_CTX *evp;
+	uint64_t serial; /* 0: empty */
+	int enc;
+};
+
 struct tern_crypto_ctx {
 	const struct tern_crypto_backend_ops *ops;
 	IMB_MGR *mgr;		/* ipsecmb only */
-	EVP_CIPHER_CTX *evp;	/* AEAD (openssl backend) */
 	EVP_CIPHER_CTX *evp_hp; /* header protection (ChaCha20 on both backends) */
 	struct tern_evp_ciphers ciphers;
-	/* Serial and direction of the key currently loaded into evp, so a burst
-	 * of records under one key expands its schedule once. */
-	uint64_t evp_key_serial;
-	int evp_key_enc;
 	uint64_t hp_key_serial;
+	struct tern_evp_slot *evp_cache; /* openssl backend only */
 	char describe[64];
 	/* GCM per-call state for the direct API; the stack would do, but this
 	 * keeps it out of the way of the record data in cache. */
