@@ -242,13 +242,17 @@ ipsecmb_aead_open(struct tern_crypto_ctx *ctx, struct tern_aead_op *ops, uint16_
 static int
 ipsecmb_hp_key_init(struct tern_crypto_ctx *ctx, struct tern_hp_key *key, const uint8_t *raw)
 {
+	/* Key expansion also writes the decryption schedule, which header
+	 * protection never uses: keep it off the (per-connection) key. */
+	uint8_t dec_rk[15 * 16] __attribute__((aligned(16)));
+
 	switch (key->alg) {
 	case TERN_HP_AES_128:
-		IMB_AES_KEYEXP_128(ctx->mgr, raw, key->aes_rk, key->aes_rk_dec);
+		IMB_AES_KEYEXP_128(ctx->mgr, raw, key->aes_rk, dec_rk);
 		key->aes_rounds = 10;
 		break;
 	case TERN_HP_AES_256:
-		IMB_AES_KEYEXP_256(ctx->mgr, raw, key->aes_rk, key->aes_rk_dec);
+		IMB_AES_KEYEXP_256(ctx->mgr, raw, key->aes_rk, dec_rk);
 		key->aes_rounds = 14;
 		break;
 	case TERN_HP_CHACHA20:
@@ -256,8 +260,7 @@ ipsecmb_hp_key_init(struct tern_crypto_ctx *ctx, struct tern_hp_key *key, const 
 	default:
 		return -TERN_EINVAL;
 	}
-	/* Only the encryption schedule is used; don't keep the other around. */
-	OPENSSL_cleanse(key->aes_rk_dec, sizeof(key->aes_rk_dec));
+	OPENSSL_cleanse(dec_rk, sizeof(dec_rk));
 	return 0;
 }
 

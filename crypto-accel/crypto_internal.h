@@ -90,7 +90,6 @@ struct tern_aead_key {
 struct tern_hp_key {
 	/* AES encryption round keys (up to 15 x 16 bytes), 16-byte aligned. */
 	uint8_t aes_rk[15 * 16] __attribute__((aligned(16)));
-	uint8_t aes_rk_dec[15 * 16] __attribute__((aligned(16))); /* written by keyexp, unused */
 	enum tern_hp_alg alg;
 	enum tern_crypto_backend backend;
 	uint64_t serial;
