@@ -331,6 +331,7 @@ tern_hp_key_create(struct tern_crypto_ctx *ctx, enum tern_hp_alg alg, const uint
 	key->alg = alg;
 	key->backend = ctx->ops->id;
 	key->serial = tern_crypto_next_serial();
+	atomic_init(&key->refs, 1);
 	key->evp_cipher = hp_evp_cipher(ctx, alg);
 	if (key->evp_cipher == NULL || EVP_CIPHER_up_ref((EVP_CIPHER *)key->evp_cipher) != 1) {
 		free(key);
@@ -347,10 +348,21 @@ tern_hp_key_create(struct tern_crypto_ctx *ctx, enum tern_hp_alg alg, const uint
 	return 0;
 }
 
+struct tern_hp_key *
+tern_hp_key_ref(struct tern_hp_key *key)
+{
+	if (key != NULL)
+		atomic_fetch_add_explicit(&key->refs, 1, memory_order_relaxed);
+	return key;
+}
+
 void
 tern_hp_key_free(struct tern_hp_key *key)
 {
 	if (key == NULL)
+		return;
+	/* acq_rel: the last holder must see every other holder's use done. */
+	if (atomic_fetch_sub_explicit(&key->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	EVP_CIPHER_free((EVP_CIPHER *)key->evp_cipher);
 	OPENSSL_cleanse(key, sizeof(*key));

@@ -93,6 +93,7 @@ struct tern_hp_key {
 	enum tern_hp_alg alg;
 	enum tern_crypto_backend backend;
 	uint64_t serial;
+	_Atomic uint32_t refs;
 	const EVP_CIPHER *evp_cipher;
 	uint8_t raw[32];
 	uint32_t raw_len;

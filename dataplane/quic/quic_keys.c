@@ -11,11 +11,12 @@
 
 #include "dataplane/quic/quic_keys.h"
 
-/* Allocate and fill a key state from already-derived key material. */
+/* Allocate and fill a key state from already-derived key material; the hp
+ * key is shared_hp (another reference) if given, else built from hp. */
 static int
 keys_build(struct tern_crypto_ctx *ctx, uint32_t version, const struct tern_tls13_suite *suite,
 	   uint64_t generation, const uint8_t *secret, const uint8_t *key, const uint8_t *iv,
-	   const uint8_t *hp, struct tern_quic_keys **keysp)
+	   const uint8_t *hp, struct tern_hp_key *shared_hp, struct tern_quic_keys **keysp)
 {
 	struct tern_quic_keys *k;
 	int rc;
@@ -29,10 +30,11 @@ keys_build(struct tern_crypto_ctx *ctx, uint32_t version, const struct tern_tls1
 	k->generation = generation;
 	k->version = version;
 	memcpy(k->secret, secret, suite->hash_len);
-	memcpy(k->hp_key, hp, suite->key_len);
 
 	rc = tern_aead_key_create(ctx, suite->aead, key, suite->key_len, &k->aead);
-	if (rc == 0)
+	if (rc == 0 && shared_hp != NULL)
+		k->hp = tern_hp_key_ref(shared_hp);
+	else if (rc == 0)
 		rc = tern_hp_key_create(ctx, suite->hp, hp, suite->key_len, &k->hp);
 	if (rc != 0) {
 		tern_quic_keys_free(k);
@@ -45,15 +47,15 @@ keys_build(struct tern_crypto_ctx *ctx, uint32_t version, const struct tern_tls1
 static int
 keys_from_secret(struct tern_crypto_ctx *ctx, uint32_t version,
 		 const struct tern_tls13_suite *suite, uint64_t generation, const uint8_t *secret,
-		 const uint8_t *hp_override, struct tern_quic_keys **keysp)
+		 struct tern_hp_key *shared_hp, struct tern_quic_keys **keysp)
 {
 	uint8_t key[TERN_AEAD_KEY_MAX], iv[TERN_AEAD_NONCE_LEN], hp[TERN_AEAD_KEY_MAX];
 	int rc;
 
 	rc = tern_quic_packet_keys(version, suite, secret, suite->hash_len, key, iv, hp);
 	if (rc == 0)
-		rc = keys_build(ctx, version, suite, generation, secret, key, iv,
-				hp_override != NULL ? hp_override : hp, keysp);
+		rc = keys_build(ctx, version, suite, generation, secret, key, iv, hp, shared_hp,
+				keysp);
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(iv, sizeof(iv));
 	OPENSSL_cleanse(hp, sizeof(hp));
@@ -121,7 +123,7 @@ tern_quic_keys_next(struct tern_crypto_ctx *ctx, const struct tern_quic_keys *cu
 	/* RFC 9001 6.1: header protection keys are not updated. */
 	if (rc == 0)
 		rc = keys_from_secret(ctx, cur->version, cur->suite, cur->generation + 1,
-				      next_secret, cur->hp_key, nextp);
+				      next_secret, cur->hp, nextp);
 	OPENSSL_cleanse(next_secret, sizeof(next_secret));
 	return rc;
 }

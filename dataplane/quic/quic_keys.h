@@ -24,9 +24,9 @@ struct tern_quic_keys {
 	uint64_t generation;
 	uint32_t version;
 	/* Kept for the next key-update generation (RFC 9001 6.1): the secret
-	 * to derive from, and the header-protection key, which is not updated. */
+	 * to derive from. The header-protection key is not updated; all
+	 * generations share one reference-counted hp key. */
 	uint8_t secret[TERN_HASH_MAX_LEN];
-	uint8_t hp_key[TERN_AEAD_KEY_MAX];
 } __attribute__((aligned(64)));
 
 #endif /* TERN_DATAPLANE_QUIC_KEYS_H */

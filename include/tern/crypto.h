@@ -174,7 +174,21 @@ uint16_t tern_aead_open_burst(struct tern_crypto_ctx *ctx, struct tern_aead_op *
 int tern_hp_key_create(struct tern_crypto_ctx *ctx, enum tern_hp_alg alg, const uint8_t *key,
 		       size_t key_len, struct tern_hp_key **keyp);
 
-/** Zeroize and free a header-protection key (NULL is a no-op). */
+/**
+ * Take another reference to a header-protection key.
+ *
+ * QUIC keeps the header-protection key across key updates (RFC 9001 6), so
+ * every key generation of a connection can share one. Control-plane call;
+ * thread-safe (atomic count).
+ *
+ * @return key.
+ */
+struct tern_hp_key *tern_hp_key_ref(struct tern_hp_key *key);
+
+/**
+ * Drop a reference to a header-protection key; the last one zeroizes and
+ * frees it (NULL is a no-op).
+ */
 void tern_hp_key_free(struct tern_hp_key *key);
 
 /** Algorithm of a header-protection key. */

@@ -79,6 +79,29 @@ main(void)
 	CHECK_EQ(tern_aead_key_create(ctx, TERN_AEAD_AES_128_GCM, key, 32, &k), -TERN_EINVAL);
 	CHECK_EQ(tern_aead_key_create(ctx, (enum tern_aead_alg)99, key, 16, &k), -TERN_EINVAL);
 	CHECK(k == NULL);
+	{
+		/* A shared hp key stays usable until its last reference goes
+		 * (under ASan a premature free is a use-after-free here). */
+		static const uint8_t fips197_c1_key[16] = {0, 1, 2,  3,	 4,  5,	 6,  7,
+							   8, 9, 10, 11, 12, 13, 14, 15};
+		static const uint8_t sample[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+						   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+		static const uint8_t expect[16] = {0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30,
+						   0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a};
+		struct tern_hp_key *hk = NULL;
+		struct tern_hp_op op;
+
+		REQUIRE(tern_hp_key_create(ctx, TERN_HP_AES_128, fips197_c1_key, 16, &hk) == 0);
+		CHECK(tern_hp_key_ref(hk) == hk);
+		tern_hp_key_free(hk);
+		memset(&op, 0, sizeof(op));
+		op.key = hk;
+		op.sample = sample;
+		CHECK_EQ(tern_hp_mask_burst(ctx, &op, 1), 0);
+		CHECK_MEM(op.mask, expect, 16);
+		tern_hp_key_free(hk);
+		CHECK(tern_hp_key_ref(NULL) == NULL);
+	}
 	tern_crypto_ctx_free(ctx);
 	tern_crypto_ctx_free(NULL);
 	tern_aead_key_free(NULL);
