@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Peer certificate checks: the chain against the configured CA store with
+ * the host name (or IP address) the client asked for, via libcrypto's
+ * X509_verify_cert. Failures map to the alerts OpenSSL and rustls send.
+ */
+
+#include <string.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "hs_internal.h"
+
+static enum tern_tls_alert
+verify_alert(int err)
+{
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return TERN_TLS_ALERT_CERTIFICATE_EXPIRED;
+	case X509_V_ERR_CERT_REVOKED:
+		return TERN_TLS_ALERT_CERTIFICATE_REVOKED;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		return TERN_TLS_ALERT_UNKNOWN_CA;
+	default:
+		return TERN_TLS_ALERT_BAD_CERTIFICATE;
+	}
+}
+
+int
+tern_hs_cert_check(struct tern_hs *hs, const struct tern_hs_certificate *m)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	X509_STORE_CTX *vc = NULL;
+	X509 *leaf = NULL, *x;
+	int rc = 0, err;
+	unsigned i;
+
+	if (chain == NULL)
+		return HS_INTERNAL(hs, "alloc");
+	for (i = 0; i < m->n_certs; i++) {
+		const unsigned char *p = m->certs[i].p;
+
+		x = d2i_X509(NULL, &p, m->certs[i].len);
+		if (x == NULL || p != m->certs[i].p + m->certs[i].len) {
+			X509_free(x);
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_BAD_CERTIFICATE,
+				     "certificate %u is not valid DER X.509", i);
+			goto out;
+		}
+		if (i == 0)
+			leaf = x;
+		else if (sk_X509_push(chain, x) == 0) {
+			X509_free(x);
+			rc = HS_INTERNAL(hs, "alloc");
+			goto out;
+		}
+	}
+	EVP_PKEY_free(hs->peer_key);
+	hs->peer_key = X509_get_pubkey(leaf);
+	if (hs->peer_key == NULL) {
+		rc = HS_FAIL(hs, TERN_TLS_ALERT_UNSUPPORTED_CERTIFICATE,
+			     "certificate key not supported");
+		goto out;
+	}
+	if (!hs->cfg->verify)
+		goto out;
+	if (hs->cfg->store == NULL) {
+		rc = HS_FAIL(hs, TERN_TLS_ALERT_UNKNOWN_CA,
+			     "certificate untrusted: no CA file configured");
+		goto out;
+	}
+	vc = X509_STORE_CTX_new();
+	if (vc == NULL || X509_STORE_CTX_init(vc, hs->cfg->store, leaf, chain) != 1 ||
+	    X509_STORE_CTX_set_purpose(vc, X509_PURPOSE_SSL_SERVER) != 1) {
+		rc = HS_INTERNAL(hs, "verify setup");
+		goto out;
+	}
+	if (hs->has_server_name) {
+		X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(vc);
+		int ok = hs->server_name_is_ip
+				 ? X509_VERIFY_PARAM_set1_ip_asc(vp, hs->server_name)
+				 : X509_VERIFY_PARAM_set1_host(vp, hs->server_name, 0);
+
+		if (ok != 1) {
+			rc = HS_INTERNAL(hs, "verify host");
+			goto out;
+		}
+	}
+	if (X509_verify_cert(vc) != 1) {
+		err = X509_STORE_CTX_get_error(vc);
+		if (err == X509_V_ERR_HOSTNAME_MISMATCH || err == X509_V_ERR_IP_ADDRESS_MISMATCH)
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_BAD_CERTIFICATE,
+				     "certificate wrong host: not valid for %s", hs->server_name);
+		else if (verify_alert(err) == TERN_TLS_ALERT_CERTIFICATE_EXPIRED)
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_CERTIFICATE_EXPIRED,
+				     "certificate expired: %s", X509_verify_cert_error_string(err));
+		else if (verify_alert(err) == TERN_TLS_ALERT_UNKNOWN_CA)
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_UNKNOWN_CA, "certificate untrusted: %s",
+				     X509_verify_cert_error_string(err));
+		else
+			rc = HS_FAIL(hs, verify_alert(err), "certificate rejected: %s",
+				     X509_verify_cert_error_string(err));
+	}
+out:
+	X509_STORE_CTX_free(vc);
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Transcript hash (RFC 8446 4.4.1) on an EVP_MD_CTX and the key schedule
+ * (7.1) on top of include/tern/keyschedule.h. Without PSK the early secret
+ * is HKDF-Extract(0, 0).
+ */
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+
+#include <tern/keyschedule.h>
+
+#include "hs_internal.h"
+
+int
+tern_hs_transcript_init(struct tern_hs *hs, const struct tern_tls13_suite *suite)
+{
+	hs->suite = suite;
+	hs->md = suite->hash == TERN_HASH_SHA384 ? EVP_sha384() : EVP_sha256();
+	if (hs->transcript == NULL)
+		hs->transcript = EVP_MD_CTX_new();
+	if (hs->transcript == NULL || EVP_DigestInit_ex(hs->transcript, hs->md, NULL) != 1)
+		return HS_INTERNAL(hs, "transcript init");
+	return 0;
+}
+
+int
+tern_hs_transcript_add(struct tern_hs *hs, const uint8_t *msg, size_t len)
+{
+	if (EVP_DigestUpdate(hs->transcript, msg, len) != 1)
+		return HS_INTERNAL(hs, "transcript update");
+	return 0;
+}
+
+int
+tern_hs_transcript_hash(struct tern_hs *hs, uint8_t *out)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c != NULL && EVP_MD_CTX_copy_ex(c, hs->transcript) == 1 &&
+		 EVP_DigestFinal_ex(c, out, NULL) == 1;
+
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : HS_INTERNAL(hs, "transcript hash");
+}
+
+int
+tern_hs_transcript_hrr_restart(struct tern_hs *hs)
+{
+	uint8_t mh[TERN_HS_HEADER_LEN + TERN_HASH_MAX_LEN];
+	size_t hl = hs->suite->hash_len;
+	int rc;
+
+	mh[0] = TERN_HS_MESSAGE_HASH;
+	mh[1] = 0;
+	mh[2] = 0;
+	mh[3] = (uint8_t)hl;
+	rc = tern_hs_transcript_hash(hs, mh + TERN_HS_HEADER_LEN);
+	if (rc == 0)
+		rc = tern_hs_transcript_init(hs, hs->suite);
+	if (rc == 0)
+		rc = tern_hs_transcript_add(hs, mh, TERN_HS_HEADER_LEN + hl);
+	return rc;
+}
+
+/* Derive-Secret(secret, "derived", "") (7.1). */
+static int
+derived(struct tern_hs *hs, const uint8_t *secret, uint8_t *out)
+{
+	uint8_t empty_hash[TERN_HASH_MAX_LEN];
+
+	if (EVP_Digest("", 0, empty_hash, NULL, hs->md, NULL) != 1 ||
+	    tern_derive_secret(hs->suite->hash, secret, hs->suite->hash_len, "derived", empty_hash,
+			       out) != 0)
+		return HS_INTERNAL(hs, "derive");
+	return 0;
+}
+
+int
+tern_hs_derive_handshake_secrets(struct tern_hs *hs, const uint8_t *ecdhe, size_t ecdhe_len)
+{
+	uint8_t zeros[TERN_HASH_MAX_LEN] = {0}, early[TERN_HASH_MAX_LEN], salt[TERN_HASH_MAX_LEN];
+	uint8_t th[TERN_HASH_MAX_LEN];
+	enum tern_hash h = hs->suite->hash;
+	size_t hl = hs->suite->hash_len;
+	int rc = -TERN_EINTERNAL;
+
+	if (tern_hkdf_extract(h, NULL, 0, zeros, hl, early) != 0 || derived(hs, early, salt) != 0 ||
+	    tern_hkdf_extract(h, salt, hl, ecdhe, ecdhe_len, hs->hs_secret) != 0 ||
+	    tern_hs_transcript_hash(hs, th) != 0 ||
+	    tern_derive_secret(h, hs->hs_secret, hl, "c hs traffic", th, hs->c_hs) != 0 ||
+	    tern_derive_secret(h, hs->hs_secret, hl, "s hs traffic", th, hs->s_hs) != 0)
+		goto out;
+	rc = 0;
+out:
+	OPENSSL_cleanse(early, sizeof(early));
+	OPENSSL_cleanse(salt, sizeof(salt));
+	return rc == 0 ? 0 : HS_INTERNAL(hs, "handshake secrets");
+}
+
+int
+tern_hs_derive_app_secrets(struct tern_hs *hs)
+{
+	uint8_t zeros[TERN_HASH_MAX_LEN] = {0}, salt[TERN_HASH_MAX_LEN], master[TERN_HASH_MAX_LEN];
+	uint8_t th[TERN_HASH_MAX_LEN];
+	enum tern_hash h = hs->suite->hash;
+	size_t hl = hs->suite->hash_len;
+	int rc = -TERN_EINTERNAL;
+
+	if (derived(hs, hs->hs_secret, salt) != 0 ||
+	    tern_hkdf_extract(h, salt, hl, zeros, hl, master) != 0 ||
+	    tern_hs_transcript_hash(hs, th) != 0 ||
+	    tern_derive_secret(h, master, hl, "c ap traffic", th, hs->c_ap) != 0 ||
+	    tern_derive_secret(h, master, hl, "s ap traffic", th, hs->s_ap) != 0)
+		goto out;
+	rc = 0;
+out:
+	/* The handshake secret is no longer needed once the master secret exists. */
+	OPENSSL_cleanse(hs->hs_secret, sizeof(hs->hs_secret));
+	OPENSSL_cleanse(salt, sizeof(salt));
+	OPENSSL_cleanse(master, sizeof(master));
+	return rc == 0 ? 0 : HS_INTERNAL(hs, "application secrets");
+}
+
+int
+tern_hs_finished_mac(struct tern_hs *hs, const uint8_t *base_key, uint8_t *out)
+{
+	uint8_t fk[TERN_HASH_MAX_LEN], th[TERN_HASH_MAX_LEN];
+	size_t hl = hs->suite->hash_len;
+	unsigned int olen = 0;
+	int ok;
+
+	ok = tern_hkdf_expand_label(hs->suite->hash, base_key, hl, "finished", NULL, 0, fk, hl) ==
+		     0 &&
+	     tern_hs_transcript_hash(hs, th) == 0 &&
+	     HMAC(hs->md, fk, (int)hl, th, hl, out, &olen) != NULL && olen == hl;
+	OPENSSL_cleanse(fk, sizeof(fk));
+	return ok ? 0 : HS_INTERNAL(hs, "finished mac");
+}
+
+int
+tern_hs_next_app_secret(struct tern_hs *hs, uint8_t *secret)
+{
+	uint8_t next[TERN_HASH_MAX_LEN];
+	size_t hl = hs->suite->hash_len;
+
+	if (tern_hkdf_expand_label(hs->suite->hash, secret, hl, "traffic upd", NULL, 0, next, hl) !=
+	    0)
+		return HS_INTERNAL(hs, "key update");
+	memcpy(secret, next, hl);
+	OPENSSL_cleanse(next, sizeof(next));
+	return 0;
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Server handlers of the state table (RFC 8446 2, 4). */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "hs_internal.h"
+
+/* The first of our suites the client offers (server preference). */
+static uint16_t
+choose_suite(const struct tern_hs *hs, const struct tern_hs_client_hello *ch)
+{
+	unsigned i, j;
+
+	for (i = 0; i < hs->cfg->n_suites; i++)
+		for (j = 0; j < ch->n_suites; j++)
+			if (hs->cfg->suites[i] == ch->suites[j])
+				return hs->cfg->suites[i];
+	return 0;
+}
+
+static bool
+in_list(const uint16_t *v, unsigned n, uint16_t x)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+static enum tern_tls_alert
+choose_alpn(struct tern_hs *hs, const struct tern_hs_exts *e)
+{
+	unsigned i, j;
+
+	if (!(e->present & TERN_HS_EXT_BIT(TERN_HS_EXT_ALPN)) || hs->cfg->n_alpn == 0)
+		return TERN_TLS_ALERT_NONE;
+	for (i = 0; i < hs->cfg->n_alpn; i++)
+		for (j = 0; j < e->n_alpn; j++)
+			if (e->alpn[j].len == hs->cfg->alpn_len[i] &&
+			    memcmp(e->alpn[j].p, hs->cfg->alpn[i], e->alpn[j].len) == 0) {
+				memcpy(hs->alpn, hs->cfg->alpn[i], hs->cfg->alpn_len[i]);
+				hs->alpn_len = hs->cfg->alpn_len[i];
+				return TERN_TLS_ALERT_NONE;
+			}
+	/* RFC 7301 3.2. */
+	return TERN_TLS_ALERT_NO_APPLICATION_PROTOCOL;
+}
+
+static int
+send_hello_retry_request(struct tern_hs *hs, uint16_t group, const uint8_t *ch, size_t ch_len)
+{
+	struct tern_hs_server_hello hrr;
+	struct tern_wcursor w;
+	uint8_t out[256];
+	int rc;
+
+	memset(&hrr, 0, sizeof(hrr));
+	hrr.legacy_version = TERN_TLS12_VERSION;
+	hrr.is_hrr = true;
+	memcpy(hrr.session_id, hs->session_id, hs->session_id_len);
+	hrr.session_id_len = hs->session_id_len;
+	hrr.suite = hs->suite->id;
+	hrr.exts.present = TERN_HS_EXT_BIT(TERN_HS_EXT_SUPPORTED_VERSIONS) |
+			   TERN_HS_EXT_BIT(TERN_HS_EXT_KEY_SHARE) |
+			   TERN_HS_EXT_BIT(TERN_HS_EXT_COOKIE);
+	hrr.exts.versions[0] = TERN_TLS13_VERSION;
+	hrr.exts.n_versions = 1;
+	hrr.exts.hrr_group = group;
+	/*
+	 * A random cookie the second ClientHello must echo (4.2.2). The state is
+	 * kept here, so it carries nothing; it checks the client retried this
+	 * very HRR and is the hook for a stateless server later.
+	 */
+	hs->cookie_len = 32;
+	if (RAND_bytes(hs->cookie, hs->cookie_len) != 1)
+		return HS_INTERNAL(hs, "random");
+	hrr.exts.cookie.p = hs->cookie;
+	hrr.exts.cookie.len = hs->cookie_len;
+	tern_wcursor_init(&w, out, sizeof(out));
+	if (!tern_hs_server_hello_write(&w, &hrr))
+		return HS_INTERNAL(hs, "HelloRetryRequest");
+	hs->hrr = true;
+	hs->group = group;
+	rc = tern_hs_transcript_add(hs, ch, ch_len);
+	if (rc == 0)
+		rc = tern_hs_transcript_hrr_restart(hs);
+	if (rc == 0)
+		rc = tern_hs_transcript_add(hs, out, w.off);
+	if (rc == 0)
+		rc = tern_hs_send(hs, TERN_HS_LEVEL_INITIAL, out, w.off);
+	if (rc == 0)
+		hs->state = TERN_HS_ST_SERVER_WAIT_CH2;
+	return rc;
+}
+
+/* EncryptedExtensions, Certificate, CertificateVerify, Finished. */
+static int
+send_server_flight(struct tern_hs *hs, const struct tern_hs_exts *chx)
+{
+	const struct tern_tls_config *cfg = hs->cfg;
+	struct tern_hs_encrypted_extensions ee;
+	struct tern_hs_certificate ct;
+	struct tern_hs_certificate_verify cv;
+	struct tern_hs_finished fin;
+	uint8_t th[TERN_HASH_MAX_LEN], sig[1024], mac[TERN_HASH_MAX_LEN], *buf;
+	size_t cap = 4096, sig_len = sizeof(sig), mark;
+	struct tern_wcursor w;
+	unsigned i;
+	int rc;
+
+	memset(&ee, 0, sizeof(ee));
+	if (hs->alpn_len != 0) {
+		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_ALPN);
+		ee.exts.alpn[0].p = hs->alpn;
+		ee.exts.alpn[0].len = hs->alpn_len;
+		ee.exts.n_alpn = 1;
+	}
+	if (hs->has_server_name)
+		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_SERVER_NAME);
+	if ((chx->present & TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT)) &&
+	    cfg->record_size_limit != 0) {
+		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT);
+		ee.exts.record_size_limit = cfg->record_size_limit;
+	}
+	memset(&ct, 0, sizeof(ct));
+	for (i = 0; i < cfg->n_certs; i++) {
+		ct.certs[i].p = cfg->cert_der[i];
+		ct.certs[i].len = cfg->cert_der_len[i];
+		cap += cfg->cert_der_len[i] + 16;
+	}
+	ct.n_certs = cfg->n_certs;
+	buf = malloc(cap);
+	if (buf == NULL)
+		return tern_hs_fail(hs, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "no memory");
+	tern_wcursor_init(&w, buf, cap);
+	rc = -TERN_EINTERNAL;
+	if (!tern_hs_encrypted_extensions_write(&w, &ee) ||
+	    tern_hs_transcript_add(hs, buf, w.off) != 0)
+		goto out;
+	mark = w.off;
+	if (!tern_hs_certificate_write(&w, &ct) ||
+	    tern_hs_transcript_add(hs, buf + mark, w.off - mark) != 0 ||
+	    tern_hs_transcript_hash(hs, th) != 0 ||
+	    tern_hs_sign(hs, cfg->key, hs->sigalg, th, sig, &sig_len) != 0)
+		goto out;
+	cv.sigalg = hs->sigalg;
+	cv.signature.p = sig;
+	cv.signature.len = (uint32_t)sig_len;
+	mark = w.off;
+	if (!tern_hs_certificate_verify_write(&w, &cv) ||
+	    tern_hs_transcript_add(hs, buf + mark, w.off - mark) != 0 ||
+	    tern_hs_finished_mac(hs, hs->s_hs, mac) != 0)
+		goto out;
+	fin.verify_data.p = mac;
+	fin.verify_data.len = (uint32_t)hs->suite->hash_len;
+	mark = w.off;
+	if (!tern_hs_finished_write(&w, &fin) ||
+	    tern_hs_transcript_add(hs, buf + mark, w.off - mark) != 0)
+		goto out;
+	rc = tern_hs_send(hs, TERN_HS_LEVEL_HANDSHAKE, buf, w.off);
+out:
+	free(buf);
+	if (rc == -TERN_EINTERNAL)
+		return HS_INTERNAL(hs, "server flight");
+	return rc;
+}
+
+static int
+send_server_hello(struct tern_hs *hs, const struct tern_hs_client_hello *ch,
+		  const struct tern_hs_key_share *share, const uint8_t *msg, size_t len)
+{
+	struct tern_hs_server_hello sh;
+	uint8_t pub[TERN_HS_PUB_MAX], shared[TERN_HS_SHARED_MAX], out[512];
+	size_t pub_len, shared_len;
+	enum tern_tls_alert a;
+	struct tern_wcursor w;
+	int rc;
+
+	if (tern_hs_kex_keygen(hs->group, &hs->kex, pub, &pub_len) != 0)
+		return HS_INTERNAL(hs, "key share");
+	a = tern_hs_kex_derive(hs->group, hs->kex, share->key.p, share->key.len, shared,
+			       &shared_len);
+	EVP_PKEY_free(hs->kex);
+	hs->kex = NULL;
+	if (a != TERN_TLS_ALERT_NONE)
+		return HS_FAIL(hs, a, "invalid client key share for group 0x%04x", hs->group);
+	memset(&sh, 0, sizeof(sh));
+	sh.legacy_version = TERN_TLS12_VERSION;
+	if (RAND_bytes(sh.random, TERN_HS_RANDOM_LEN) != 1)
+		return HS_INTERNAL(hs, "random");
+	memcpy(sh.session_id, hs->session_id, hs->session_id_len);
+	sh.session_id_len = hs->session_id_len;
+	sh.suite = hs->suite->id;
+	sh.exts.present = TERN_HS_EXT_BIT(TERN_HS_EXT_SUPPORTED_VERSIONS) |
+			  TERN_HS_EXT_BIT(TERN_HS_EXT_KEY_SHARE);
+	sh.exts.versions[0] = TERN_TLS13_VERSION;
+	sh.exts.n_versions = 1;
+	sh.exts.shares[0].group = hs->group;
+	sh.exts.shares[0].key.p = pub;
+	sh.exts.shares[0].key.len = (uint32_t)pub_len;
+	sh.exts.n_shares = 1;
+	tern_wcursor_init(&w, out, sizeof(out));
+	rc = tern_hs_server_hello_write(&w, &sh) ? 0 : HS_INTERNAL(hs, "ServerHello");
+	if (rc == 0)
+		rc = tern_hs_transcript_add(hs, msg, len);
+	if (rc == 0)
+		rc = tern_hs_transcript_add(hs, out, w.off);
+	if (rc == 0)
+		rc = tern_hs_derive_handshake_secrets(hs, shared, shared_len);
+	OPENSSL_cleanse(shared, sizeof(shared));
+	if (rc == 0)
+		rc = tern_hs_send(hs, TERN_HS_LEVEL_INITIAL, out, w.off);
+	if (rc == 0)
+		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE, hs->s_hs);
+	if (rc == 0)
+		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_READ, hs->c_hs);
+	if (rc == 0)
+		rc = send_server_flight(hs, &ch->exts);
+	if (rc == 0)
+		rc = tern_hs_derive_app_secrets(hs);
+	if (rc == 0)
+		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_APPLICATION, TERN_HS_WRITE, hs->s_ap);
+	if (rc == 0)
+		hs->state = TERN_HS_ST_SERVER_WAIT_FINISHED;
+	return rc;
+}
+
+int
+tern_hs_server_recv_client_hello(struct tern_hs *hs, struct tern_rcursor *body, const uint8_t *msg,
+				 size_t len)
+{
+	const struct tern_tls_config *cfg = hs->cfg;
+	struct tern_hs_client_hello *ch;
+	const struct tern_hs_key_share *share = NULL;
+	bool second = hs->state == TERN_HS_ST_SERVER_WAIT_CH2;
+	enum tern_tls_alert a;
+	uint16_t suite, hrr_group = 0;
+	unsigned i, j;
+	int rc;
+
+	ch = malloc(sizeof(*ch));
+	if (ch == NULL)
+		return tern_hs_fail(hs, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "no memory");
+	a = tern_hs_client_hello_parse(body, ch);
+	if (a != TERN_TLS_ALERT_NONE) {
+		rc = HS_FAIL(hs, a, "malformed ClientHello");
+		goto out;
+	}
+	if (!in_list(ch->exts.versions, ch->exts.n_versions, TERN_TLS13_VERSION)) {
+		rc = HS_FAIL(hs, TERN_TLS_ALERT_PROTOCOL_VERSION, "client does not offer TLS 1.3");
+		goto out;
+	}
+	/* Every share must be for a group the client lists (4.2.8). */
+	for (i = 0; i < ch->exts.n_shares; i++)
+		if (!in_list(ch->exts.groups, ch->exts.n_groups, ch->exts.shares[i].group)) {
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+				     "key share for a group not in supported_groups");
+			goto out;
+		}
+	if (second) {
+		/* The retried hello repeats the first one but for key_share (4.1.2). */
+		if (ch->session_id_len != hs->session_id_len ||
+		    memcmp(ch->session_id, hs->session_id, hs->session_id_len) != 0 ||
+		    memcmp(ch->random, hs->random, TERN_HS_RANDOM_LEN) != 0 ||
+		    !in_list(ch->suites, ch->n_suites, hs->suite->id) || ch->exts.n_shares != 1 ||
+		    ch->exts.shares[0].group != hs->group ||
+		    !(ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_COOKIE)) ||
+		    ch->exts.cookie.len != hs->cookie_len ||
+		    CRYPTO_memcmp(ch->exts.cookie.p, hs->cookie, hs->cookie_len) != 0) {
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+				     "second ClientHello does not follow the HelloRetryRequest");
+			goto out;
+		}
+		share = &ch->exts.shares[0];
+	} else {
+		memcpy(hs->random, ch->random, TERN_HS_RANDOM_LEN);
+		memcpy(hs->session_id, ch->session_id, ch->session_id_len);
+		hs->session_id_len = ch->session_id_len;
+		suite = choose_suite(hs, ch);
+		if (suite == 0) {
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_HANDSHAKE_FAILURE,
+				     "no common cipher suite");
+			goto out;
+		}
+		rc = tern_hs_transcript_init(hs, tern_tls13_suite_get(suite));
+		if (rc != 0)
+			goto out;
+		for (i = 0; i < ch->exts.n_sigalgs && hs->sigalg == 0; i++)
+			if (tern_hs_sigalg_fits_key(ch->exts.sigalgs[i], cfg->key))
+				hs->sigalg = ch->exts.sigalgs[i];
+		if (hs->sigalg == 0) {
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_HANDSHAKE_FAILURE,
+				     "no common signature scheme for our certificate");
+			goto out;
+		}
+		/* Our group preference; a share the client already sent avoids a round trip. */
+		for (i = 0; i < cfg->n_groups && share == NULL; i++)
+			for (j = 0; j < ch->exts.n_shares; j++)
+				if (ch->exts.shares[j].group == cfg->groups[i]) {
+					share = &ch->exts.shares[j];
+					hs->group = cfg->groups[i];
+					break;
+				}
+		for (i = 0; i < cfg->n_groups && share == NULL && hrr_group == 0; i++)
+			if (in_list(ch->exts.groups, ch->exts.n_groups, cfg->groups[i]))
+				hrr_group = cfg->groups[i];
+		if (share == NULL && hrr_group == 0) {
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_HANDSHAKE_FAILURE, "no common group");
+			goto out;
+		}
+		if (ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_SERVER_NAME)) {
+			if (memchr(ch->exts.server_name.p, 0, ch->exts.server_name.len) != NULL ||
+			    ch->exts.server_name.len >= sizeof(hs->server_name)) {
+				rc = HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+					     "invalid server_name");
+				goto out;
+			}
+			memcpy(hs->server_name, ch->exts.server_name.p, ch->exts.server_name.len);
+			hs->server_name[ch->exts.server_name.len] = '\0';
+			hs->has_server_name = true;
+		}
+		a = choose_alpn(hs, &ch->exts);
+		if (a != TERN_TLS_ALERT_NONE) {
+			rc = HS_FAIL(hs, a, "no common ALPN protocol");
+			goto out;
+		}
+		if (ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT))
+			hs->peer_rsl = ch->exts.record_size_limit;
+		if (share == NULL) {
+			rc = send_hello_retry_request(hs, hrr_group, msg, len);
+			goto out;
+		}
+	}
+	rc = send_server_hello(hs, ch, share, msg, len);
+out:
+	free(ch);
+	return rc;
+}
+
+int
+tern_hs_server_recv_finished(struct tern_hs *hs, struct tern_rcursor *body, const uint8_t *msg,
+			     size_t len)
+{
+	uint8_t mac[TERN_HASH_MAX_LEN];
+	size_t hl = hs->suite->hash_len;
+	struct tern_hs_finished fin;
+	enum tern_tls_alert a = tern_hs_finished_parse(body, hl, &fin);
+	int rc;
+
+	if (a != TERN_TLS_ALERT_NONE)
+		return HS_FAIL(hs, a, "malformed Finished");
+	rc = tern_hs_finished_mac(hs, hs->c_hs, mac);
+	if (rc != 0)
+		return rc;
+	if (CRYPTO_memcmp(mac, fin.verify_data.p, hl) != 0)
+		return HS_FAIL(hs, TERN_TLS_ALERT_DECRYPT_ERROR, "client Finished does not verify");
+	rc = tern_hs_transcript_add(hs, msg, len);
+	OPENSSL_cleanse(hs->c_hs, sizeof(hs->c_hs));
+	OPENSSL_cleanse(hs->s_hs, sizeof(hs->s_hs));
+	if (rc == 0)
+		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_APPLICATION, TERN_HS_READ, hs->c_ap);
+	if (rc != 0)
+		return rc;
+	hs->state = TERN_HS_ST_SERVER_CONNECTED;
+	if (hs->cb.on_complete != NULL)
+		hs->cb.on_complete(hs->user);
+	return 0;
+}

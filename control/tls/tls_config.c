@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Client and server configurations (include/tern/tls_config.h). */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <tern/error.h>
+#include <tern/keyschedule.h>
+
+#include "hs_internal.h"
+
+int
+tern_tls_config_new(enum tern_tls_role role, struct tern_tls_config **cfgp)
+{
+	struct tern_tls_config *cfg;
+
+	if (cfgp == NULL || (role != TERN_TLS_CLIENT && role != TERN_TLS_SERVER))
+		return -TERN_EINVAL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		return -TERN_ENOMEM;
+	cfg->role = role;
+	cfg->suites[0] = TERN_TLS13_AES_128_GCM_SHA256;
+	cfg->suites[1] = TERN_TLS13_AES_256_GCM_SHA384;
+	cfg->suites[2] = TERN_TLS13_CHACHA20_POLY1305_SHA256;
+	cfg->n_suites = 3;
+	cfg->groups[0] = TERN_TLS_GROUP_X25519;
+	cfg->groups[1] = TERN_TLS_GROUP_SECP256R1;
+	cfg->groups[2] = TERN_TLS_GROUP_SECP384R1;
+	cfg->n_groups = 3;
+	cfg->compat = role == TERN_TLS_CLIENT;
+	cfg->verify = role == TERN_TLS_CLIENT;
+	*cfgp = cfg;
+	return 0;
+}
+
+void
+tern_tls_config_free(struct tern_tls_config *cfg)
+{
+	unsigned i;
+
+	if (cfg == NULL)
+		return;
+	EVP_PKEY_free(cfg->key);
+	for (i = 0; i < cfg->n_certs; i++)
+		free(cfg->cert_der[i]);
+	X509_STORE_free(cfg->store);
+	OPENSSL_cleanse(cfg, sizeof(*cfg));
+	free(cfg);
+}
+
+enum tern_tls_role
+tern_tls_config_role(const struct tern_tls_config *cfg)
+{
+	return cfg->role;
+}
+
+static bool
+has_dup(const uint16_t *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (v[i] == v[j])
+				return true;
+	return false;
+}
+
+int
+tern_tls_config_set_cipher_suites(struct tern_tls_config *cfg, const uint16_t *suites, size_t n)
+{
+	size_t i;
+
+	if (cfg == NULL || suites == NULL || n == 0 || n > TERN_TLS_CONFIG_LIST_MAX ||
+	    has_dup(suites, n))
+		return -TERN_EINVAL;
+	for (i = 0; i < n; i++)
+		if (tern_tls13_suite_get(suites[i]) == NULL)
+			return -TERN_ENOTSUP;
+	memcpy(cfg->suites, suites, n * sizeof(*suites));
+	cfg->n_suites = (uint8_t)n;
+	return 0;
+}
+
+int
+tern_tls_config_set_groups(struct tern_tls_config *cfg, const uint16_t *groups, size_t n)
+{
+	size_t i;
+
+	if (cfg == NULL || groups == NULL || n == 0 || n > TERN_TLS_CONFIG_LIST_MAX ||
+	    has_dup(groups, n))
+		return -TERN_EINVAL;
+	for (i = 0; i < n; i++)
+		if (!tern_hs_group_supported(groups[i]))
+			return -TERN_ENOTSUP;
+	memcpy(cfg->groups, groups, n * sizeof(*groups));
+	cfg->n_groups = (uint8_t)n;
+	return 0;
+}
+
+int
+tern_tls_config_set_alpn(struct tern_tls_config *cfg, const char *const *protos, size_t n)
+{
+	size_t i, len;
+
+	if (cfg == NULL || (n > 0 && protos == NULL) || n > TERN_TLS_CONFIG_LIST_MAX)
+		return -TERN_EINVAL;
+	for (i = 0; i < n; i++) {
+		len = protos[i] != NULL ? strlen(protos[i]) : 0;
+		if (len == 0 || len > TERN_TLS_ALPN_MAX_LEN)
+			return -TERN_EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		len = strlen(protos[i]);
+		memcpy(cfg->alpn[i], protos[i], len);
+		cfg->alpn_len[i] = (uint8_t)len;
+	}
+	cfg->n_alpn = (uint8_t)n;
+	return 0;
+}
+
+int
+tern_tls_config_set_record_size_limit(struct tern_tls_config *cfg, uint16_t limit)
+{
+	if (cfg == NULL)
+		return -TERN_EINVAL;
+	if (limit != 0 && (limit < 64 || limit > 16385))
+		return -TERN_ERANGE;
+	cfg->record_size_limit = limit;
+	return 0;
+}
+
+int
+tern_tls_config_set_middlebox_compat(struct tern_tls_config *cfg, bool on)
+{
+	if (cfg == NULL)
+		return -TERN_EINVAL;
+	cfg->compat = on;
+	return 0;
+}
+
+int
+tern_tls_config_set_verify_peer(struct tern_tls_config *cfg, bool verify)
+{
+	if (cfg == NULL)
+		return -TERN_EINVAL;
+	cfg->verify = verify;
+	return 0;
+}
+
+int
+tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *chain_pem_file,
+				const char *key_pem_file)
+{
+	X509 *certs[TERN_HS_MAX_CERTS], *x;
+	EVP_PKEY *key = NULL;
+	unsigned n = 0, i;
+	int rc = -TERN_EINVAL, len;
+	FILE *f;
+
+	if (cfg == NULL || chain_pem_file == NULL || key_pem_file == NULL)
+		return -TERN_EINVAL;
+	f = fopen(chain_pem_file, "r");
+	if (f == NULL)
+		return -TERN_EINVAL;
+	while (n < TERN_HS_MAX_CERTS && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		certs[n++] = x;
+	fclose(f);
+	f = fopen(key_pem_file, "r");
+	if (f != NULL) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (n == 0 || key == NULL || X509_check_private_key(certs[0], key) != 1)
+		goto out;
+	if (!tern_hs_sigalg_fits_key(TERN_TLS_SIG_ECDSA_SECP256R1_SHA256, key) &&
+	    !tern_hs_sigalg_fits_key(TERN_TLS_SIG_ECDSA_SECP384R1_SHA384, key) &&
+	    !tern_hs_sigalg_fits_key(TERN_TLS_SIG_RSA_PSS_RSAE_SHA256, key) &&
+	    !tern_hs_sigalg_fits_key(TERN_TLS_SIG_RSA_PSS_PSS_SHA256, key) &&
+	    !tern_hs_sigalg_fits_key(TERN_TLS_SIG_ED25519, key))
+		goto out;
+	for (i = 0; i < cfg->n_certs; i++)
+		free(cfg->cert_der[i]);
+	cfg->n_certs = 0;
+	for (i = 0; i < n; i++) {
+		uint8_t *p;
+
+		len = i2d_X509(certs[i], NULL);
+		cfg->cert_der[i] = len > 0 ? malloc((size_t)len) : NULL;
+		if (cfg->cert_der[i] == NULL) {
+			rc = -TERN_ENOMEM;
+			goto out;
+		}
+		p = cfg->cert_der[i];
+		i2d_X509(certs[i], &p);
+		cfg->cert_der_len[i] = (uint32_t)len;
+		cfg->n_certs = (uint8_t)(i + 1);
+	}
+	EVP_PKEY_free(cfg->key);
+	cfg->key = key;
+	key = NULL;
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		X509_free(certs[i]);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
+tern_tls_config_load_ca_file(struct tern_tls_config *cfg, const char *ca_pem_file)
+{
+	if (cfg == NULL || ca_pem_file == NULL)
+		return -TERN_EINVAL;
+	if (cfg->store == NULL) {
+		cfg->store = X509_STORE_new();
+		if (cfg->store == NULL)
+			return -TERN_ENOMEM;
+	}
+	return X509_STORE_load_file(cfg->store, ca_pem_file) == 1 ? 0 : -TERN_EINVAL;
+}

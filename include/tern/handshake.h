@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef TERN_HANDSHAKE_H
+#define TERN_HANDSHAKE_H
+
+/**
+ * @file
+ * The sans-IO TLS 1.3 handshake engine (RFC 8446bis), shared by TLS over
+ * TCP and QUIC.
+ *
+ * The caller feeds handshake bytes received at an encryption level with
+ * tern_hs_recv(); the engine answers through a callbacks struct, in wire
+ * order: handshake bytes to send at a level (send) and new traffic secrets
+ * per level and direction (on_secret, the s2n-quic-tls model). The engine
+ * never touches records, sockets or clocks: a TLS driver seals the bytes into
+ * records with the secrets' keys, QUIC puts them into CRYPTO frames.
+ *
+ * Threading model: a handshake belongs to one thread at a time (the control
+ * thread in the engine, the connection's thread in library mode). Callbacks
+ * run on that thread, inside tern_hs_start() / tern_hs_recv(). The
+ * configuration is shared read-only. Every call may allocate and does
+ * public-key cryptography: never call it from a data-plane core.
+ *
+ * Failure is sticky: after a protocol error every call returns the same
+ * negative code, tern_hs_alert() names the alert to send (RFC 8446 6.2) and
+ * tern_hs_error_string() says why in words.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tern/error.h>
+#include <tern/keyschedule.h>
+#include <tern/tls_alert.h>
+#include <tern/tls_config.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Encryption levels (QUIC's names; for TLS over TCP "initial" is plaintext). */
+enum tern_hs_level {
+	TERN_HS_LEVEL_INITIAL = 0,     /**< ClientHello, ServerHello: no protection */
+	TERN_HS_LEVEL_EARLY = 1,       /**< 0-RTT (not produced by this version) */
+	TERN_HS_LEVEL_HANDSHAKE = 2,   /**< [sender]_handshake_traffic_secret */
+	TERN_HS_LEVEL_APPLICATION = 3, /**< [sender]_application_traffic_secret_N */
+	TERN_HS_LEVEL_COUNT
+};
+
+/** Direction of a secret, seen from this endpoint. */
+enum tern_hs_direction {
+	TERN_HS_READ = 0,  /**< protects what the peer sends */
+	TERN_HS_WRITE = 1, /**< protects what this endpoint sends */
+};
+
+/** Callbacks of one handshake. Each returns 0, or non-zero to fail it (internal_error). */
+struct tern_hs_callbacks {
+	/**
+	 * Handshake bytes to send at a level, in order. The bytes are only
+	 * valid during the call. Required.
+	 */
+	int (*send)(void *user, enum tern_hs_level level, const uint8_t *data, size_t len);
+	/**
+	 * A new traffic secret for a level and direction. Install it before
+	 * sending or reading anything more at that level: write secrets arrive
+	 * just before the first bytes they protect; read secrets as soon as the
+	 * peer may use them. The secret is wiped after the call. Required.
+	 */
+	int (*on_secret)(void *user, enum tern_hs_level level, enum tern_hs_direction dir,
+			 const struct tern_tls13_suite *suite, const uint8_t *secret,
+			 size_t secret_len);
+	/** The handshake finished (both Finished messages done). Optional. */
+	void (*on_complete)(void *user);
+	/**
+	 * Key log, for an operator who asked for one (SSLKEYLOGFILE). Optional:
+	 * when NULL no secret ever leaves the engine except through on_secret.
+	 * Receives one NSS key log line without the newline, e.g.
+	 * "CLIENT_HANDSHAKE_TRAFFIC_SECRET <client_random hex> <secret hex>",
+	 * for the handshake and first application traffic secrets of both
+	 * directions (the labels Wireshark and OpenSSL use). The line is
+	 * wiped after the call.
+	 */
+	void (*keylog)(void *user, const char *line);
+};
+
+/** One handshake. Opaque. */
+struct tern_hs;
+
+/**
+ * Create a handshake.
+ *
+ * @param cfg
+ *   Client or server configuration; must outlive the handshake.
+ * @param cb
+ *   Callbacks (copied).
+ * @param user
+ *   Passed to every callback.
+ * @return
+ *   0, -TERN_EINVAL (missing callbacks, server without a certificate) or
+ *   -TERN_ENOMEM.
+ */
+int tern_hs_new(const struct tern_tls_config *cfg, const struct tern_hs_callbacks *cb, void *user,
+		struct tern_hs **hsp);
+
+/** Wipe and free a handshake (NULL is a no-op). */
+void tern_hs_free(struct tern_hs *hs);
+
+/**
+ * Client: the server name to send (SNI) and to check the certificate
+ * against. Call before tern_hs_start(). An IP address literal is checked
+ * against the certificate's IP SANs and not sent as SNI (RFC 6066 3).
+ *
+ * @return 0, -TERN_EINVAL (empty, longer than 255, not a client, started).
+ */
+int tern_hs_set_server_name(struct tern_hs *hs, const char *name);
+
+/**
+ * Client: build and send the ClientHello (through cb->send). Server: no-op.
+ *
+ * @return 0 or a negative code (see tern_hs_alert()).
+ */
+int tern_hs_start(struct tern_hs *hs);
+
+/**
+ * Feed handshake bytes received at a level. Messages may be split and
+ * coalesced arbitrarily; a message split across a key change is an error
+ * (RFC 8446 5.1).
+ *
+ * @return
+ *   0 when every byte was consumed (the engine may be waiting for more),
+ *   -TERN_EPROTO on a protocol error (see tern_hs_alert()), -TERN_ENOMEM,
+ *   -TERN_EINTERNAL; failures are sticky.
+ */
+int tern_hs_recv(struct tern_hs *hs, enum tern_hs_level level, const uint8_t *data, size_t len);
+
+/**
+ * Whether the peer may send at this level now: bytes at any other level are
+ * rejected (unexpected_message).
+ */
+bool tern_hs_expects_level(const struct tern_hs *hs, enum tern_hs_level level);
+
+/** Both Finished messages have been processed. */
+bool tern_hs_is_complete(const struct tern_hs *hs);
+
+/** The sticky error (0 if none). */
+int tern_hs_error(const struct tern_hs *hs);
+
+/** The alert to send for the sticky error, TERN_TLS_ALERT_NONE if none. */
+enum tern_tls_alert tern_hs_alert(const struct tern_hs *hs);
+
+/** Why the handshake failed, in words ("" if it has not). Never NULL. */
+const char *tern_hs_error_string(const struct tern_hs *hs);
+
+/** The negotiated cipher suite, NULL before ServerHello. */
+const struct tern_tls13_suite *tern_hs_cipher_suite(const struct tern_hs *hs);
+
+/** The negotiated key-exchange group (enum tern_tls_group), 0 before ServerHello. */
+uint16_t tern_hs_group(const struct tern_hs *hs);
+
+/** Whether a HelloRetryRequest was sent (server) or received (client). */
+bool tern_hs_did_hrr(const struct tern_hs *hs);
+
+/** The signature scheme of the server's CertificateVerify, 0 before it. */
+uint16_t tern_hs_sigalg(const struct tern_hs *hs);
+
+/**
+ * The negotiated ALPN protocol.
+ *
+ * @return Its length (0 if none); *proto points into the handshake.
+ */
+size_t tern_hs_alpn(const struct tern_hs *hs, const uint8_t **proto);
+
+/** Server: the SNI host name the client sent (NUL-terminated), NULL if none. */
+const char *tern_hs_server_name(const struct tern_hs *hs);
+
+/**
+ * The record_size_limit the peer advertised (RFC 8449), to apply to the
+ * sending record state; 0 if it sent none.
+ */
+uint16_t tern_hs_peer_record_size_limit(const struct tern_hs *hs);
+
+/**
+ * The handshake interface as an ops table (DESIGN.md: dataplane drives a
+ * handshake through it without knowing where it runs). In library mode the
+ * calls run inline (tern_hs_inline_ops()); the DPDK engine can supply a
+ * table whose calls travel over rings to the control thread. Each member has
+ * the contract of the function of the same name above.
+ */
+struct tern_hs_ops {
+	int (*create)(const struct tern_tls_config *cfg, const struct tern_hs_callbacks *cb,
+		      void *user, struct tern_hs **hsp);
+	void (*destroy)(struct tern_hs *hs);
+	int (*set_server_name)(struct tern_hs *hs, const char *name);
+	int (*start)(struct tern_hs *hs);
+	int (*recv)(struct tern_hs *hs, enum tern_hs_level level, const uint8_t *data, size_t len);
+	bool (*is_complete)(const struct tern_hs *hs);
+	enum tern_tls_alert (*alert)(const struct tern_hs *hs);
+};
+
+/** The inline (same thread) implementation: the functions above. Static; any thread. */
+const struct tern_hs_ops *tern_hs_inline_ops(void);
+
+/**
+ * The handshake ops a configuration hands to the connection layer (today
+ * always tern_hs_inline_ops()).
+ */
+const struct tern_hs_ops *tern_tls_config_hs_ops(const struct tern_tls_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TERN_HANDSHAKE_H */
