@@ -314,7 +314,9 @@ tern_hs_server_recv_client_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 			rc = HS_FAIL(hs, TERN_TLS_ALERT_HANDSHAKE_FAILURE, "no common group");
 			goto out;
 		}
-		if (ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_SERVER_NAME)) {
+		/* Only a host_name entry sets server_name.p: an extension that
+		 * carries other name types alone is ignored (RFC 6066 3). */
+		if (ch->exts.server_name.p != NULL) {
 			if (memchr(ch->exts.server_name.p, 0, ch->exts.server_name.len) != NULL ||
 			    ch->exts.server_name.len >= sizeof(hs->server_name)) {
 				rc = HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
