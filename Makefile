@@ -1,5 +1,5 @@
 # Thin wrapper: meson + ninja are the real build.
-#   make demo   install deps, build, run the main job (for now: crypto benchmark ratio table)
+#   make demo   install deps, build, run the main job (tern + tern-gen, quic-echo over memif)
 #   make test   install deps, build, run every test
 BUILD   ?= build
 MESON   ?= meson
@@ -26,7 +26,7 @@ test: build
 	$(MESON) test -C $(BUILD) --print-errorlogs
 
 demo: build
-	./scripts/bench-report $(BUILD)/bench/tern-bench-crypto --reps 1
+	./scripts/demo $(BUILD)
 
 bench: build
 	./scripts/bench-report $(BUILD)/bench/tern-bench-crypto --reps 3 --out $(BUILD)/bench-crypto.json
