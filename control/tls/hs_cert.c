@@ -5,6 +5,7 @@
  * X509_verify_cert. Failures map to the alerts OpenSSL and rustls send.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/x509.h>
@@ -32,6 +33,33 @@ verify_alert(int err)
 	default:
 		return TERN_TLS_ALERT_BAD_CERTIFICATE;
 	}
+}
+
+/* Keep the peer's chain as DER for tern_hs_peer_certificate() (connection API). */
+static int
+tern_hs_keep_peer_chain(struct tern_hs *hs, const struct tern_hs_certificate *m)
+{
+	size_t total = 0, off = 0;
+	unsigned i;
+
+	for (i = 0; i < m->n_certs; i++)
+		total += 3 + m->certs[i].len;
+	free(hs->peer_chain);
+	hs->peer_chain_len = 0;
+	hs->peer_chain_n = 0;
+	hs->peer_chain = malloc(total > 0 ? total : 1);
+	if (hs->peer_chain == NULL)
+		return -1;
+	for (i = 0; i < m->n_certs; i++) {
+		hs->peer_chain[off] = (uint8_t)(m->certs[i].len >> 16);
+		hs->peer_chain[off + 1] = (uint8_t)(m->certs[i].len >> 8);
+		hs->peer_chain[off + 2] = (uint8_t)m->certs[i].len;
+		memcpy(hs->peer_chain + off + 3, m->certs[i].p, m->certs[i].len);
+		off += 3 + m->certs[i].len;
+	}
+	hs->peer_chain_len = total;
+	hs->peer_chain_n = m->n_certs;
+	return 0;
 }
 
 int
@@ -63,6 +91,10 @@ tern_hs_cert_check(struct tern_hs *hs, const struct tern_hs_certificate *m)
 			goto out;
 		}
 	}
+	if (tern_hs_keep_peer_chain(hs, m) != 0) {
+		rc = HS_INTERNAL(hs, "alloc");
+		goto out;
+	}
 	EVP_PKEY_free(hs->peer_key);
 	hs->peer_key = X509_get_pubkey(leaf);
 	if (hs->peer_key == NULL) {
@@ -79,11 +111,14 @@ tern_hs_cert_check(struct tern_hs *hs, const struct tern_hs_certificate *m)
 	}
 	vc = X509_STORE_CTX_new();
 	if (vc == NULL || X509_STORE_CTX_init(vc, hs->cfg->store, leaf, chain) != 1 ||
-	    X509_STORE_CTX_set_purpose(vc, X509_PURPOSE_SSL_SERVER) != 1) {
+	    X509_STORE_CTX_set_purpose(vc, hs->role == TERN_TLS_SERVER
+						   ? X509_PURPOSE_SSL_CLIENT
+						   : X509_PURPOSE_SSL_SERVER) != 1) {
 		rc = HS_INTERNAL(hs, "verify setup");
 		goto out;
 	}
-	if (hs->has_server_name) {
+	/* A server has the client's SNI here, not a name the client certificate must bear. */
+	if (hs->role == TERN_TLS_CLIENT && hs->has_server_name) {
 		X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(vc);
 		int ok = hs->server_name_is_ip
 				 ? X509_VERIFY_PARAM_set1_ip_asc(vp, hs->server_name)
@@ -114,4 +149,23 @@ out:
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);
 	return rc;
+}
+
+size_t
+tern_hs_peer_certificate(const struct tern_hs *hs, unsigned i, const uint8_t **der)
+{
+	size_t off = 0, len;
+	unsigned k;
+
+	for (k = 0; hs->peer_chain != NULL && k < hs->peer_chain_n; k++) {
+		len = (size_t)hs->peer_chain[off] << 16 | (size_t)hs->peer_chain[off + 1] << 8 |
+		      hs->peer_chain[off + 2];
+		if (k == i) {
+			*der = hs->peer_chain + off + 3;
+			return len;
+		}
+		off += 3 + len;
+	}
+	*der = NULL;
+	return 0;
 }

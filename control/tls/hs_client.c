@@ -15,6 +15,9 @@ send_client_hello(struct tern_hs *hs)
 	const struct tern_tls_config *cfg = hs->cfg;
 	struct tern_hs_client_hello ch;
 	uint8_t pub[TERN_HS_PUB_MAX], *buf;
+	static const uint8_t zero_binder[TERN_HASH_MAX_LEN];
+	const struct tern_tls13_suite *psk_suite =
+		hs->sess != NULL ? tern_tls13_suite_get(hs->sess->suite) : NULL;
 	struct tern_wcursor w;
 	size_t pub_len, cap = 8192;
 	unsigned i;
@@ -69,6 +72,23 @@ send_client_hello(struct tern_hs *hs)
 		ch.exts.cookie.p = hs->cookie;
 		ch.exts.cookie.len = hs->cookie_len;
 	}
+	if (hs->psk_offered) {
+		/* Resumption with (EC)DHE only (4.2.9); the binder is patched in below. */
+		ch.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_PSK_KEY_EXCHANGE_MODES) |
+				   TERN_HS_EXT_BIT(TERN_HS_EXT_PRE_SHARED_KEY);
+		ch.exts.psk_modes = 1u << 1; /* psk_dhe_ke */
+		ch.exts.psk_ids[0].identity = hs->sess->opaque;
+		/* obfuscated_ticket_age = age in ms + ticket_age_add mod 2^32 (4.2.11.1). */
+		ch.exts.psk_ids[0].obfuscated_age =
+			(uint32_t)(tern_hs_now_ms(cfg) - hs->sess->time_ms) + hs->sess->age_add;
+		ch.exts.psk_binders[0].p = zero_binder;
+		ch.exts.psk_binders[0].len = psk_suite->hash_len;
+		ch.exts.n_psk_ids = 1;
+		ch.exts.n_psk_binders = 1;
+	}
+	/* Never after a HelloRetryRequest (4.2.10). */
+	if (hs->early_state == TERN_HS_EARLY_OFFERED && !hs->hrr)
+		ch.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA);
 	hs->sent_exts = ch.exts.present;
 
 	buf = malloc(cap);
@@ -79,12 +99,27 @@ send_client_hello(struct tern_hs *hs)
 		free(buf);
 		return HS_INTERNAL(hs, "ClientHello too long");
 	}
+	if (hs->psk_offered) {
+		/* The binder covers the hello up to the binders list (4.2.11.2): its tail. */
+		size_t hl = psk_suite->hash_len, trunc = w.off - (2 + 1 + hl);
+		uint8_t th[TERN_HASH_MAX_LEN];
+
+		rc = tern_hs_truncated_hash(hs, psk_suite, buf, trunc, th);
+		if (rc == 0)
+			rc = tern_hs_psk_binder(hs, psk_suite, hs->psk, th, buf + w.off - hl);
+		if (rc != 0) {
+			free(buf);
+			return rc;
+		}
+	}
 	if (hs->transcript == NULL) {
 		/* The hash is unknown until ServerHello: keep the first ClientHello. */
 		free(hs->ch1);
 		hs->ch1 = buf;
 		hs->ch1_len = w.off;
 		rc = tern_hs_send(hs, TERN_HS_LEVEL_INITIAL, buf, w.off);
+		if (rc == 0 && hs->early_state == TERN_HS_EARLY_OFFERED)
+			rc = tern_hs_early_secret(hs, psk_suite, TERN_HS_WRITE, buf, w.off);
 	} else {
 		rc = tern_hs_transcript_add(hs, buf, w.off);
 		if (rc == 0)
@@ -94,6 +129,36 @@ send_client_hello(struct tern_hs *hs)
 	if (rc == 0)
 		hs->state = TERN_HS_ST_CLIENT_WAIT_SH;
 	return rc;
+}
+
+static bool offered_suite(const struct tern_hs *hs, uint16_t suite);
+
+/* Offer the session only while fresh, for a configured suite and the same server name. */
+static bool
+session_usable(const struct tern_hs *hs)
+{
+	const struct tern_hs_resume *st = hs->sess;
+	uint64_t now = tern_hs_now_ms(hs->cfg);
+	size_t n = hs->has_server_name ? strlen(hs->server_name) : 0;
+
+	return now >= st->time_ms && now - st->time_ms < (uint64_t)st->lifetime * 1000u &&
+	       offered_suite(hs, st->suite) && st->sni_len == n &&
+	       memcmp(st->sni, hs->server_name, n) == 0;
+}
+
+/* 0-RTT must use the session's ALPN protocol (4.2.10): we must still offer it. */
+static bool
+early_alpn_ok(const struct tern_hs *hs)
+{
+	unsigned i;
+
+	if (hs->sess->alpn_len == 0)
+		return true;
+	for (i = 0; i < hs->cfg->n_alpn; i++)
+		if (hs->cfg->alpn_len[i] == hs->sess->alpn_len &&
+		    memcmp(hs->cfg->alpn[i], hs->sess->alpn, hs->sess->alpn_len) == 0)
+			return true;
+	return false;
 }
 
 int
@@ -108,6 +173,16 @@ tern_hs_client_start(struct tern_hs *hs)
 			return HS_INTERNAL(hs, "random");
 	}
 	hs->group = hs->cfg->groups[0];
+	if (hs->sess != NULL && session_usable(hs)) {
+		hs->psk_offered = true;
+		hs->psk_len = hs->sess->psk_len;
+		memcpy(hs->psk, hs->sess->psk, hs->psk_len);
+		if (hs->cfg->client_early_data && hs->sess->max_early_data > 0 &&
+		    early_alpn_ok(hs)) {
+			hs->early_state = TERN_HS_EARLY_OFFERED;
+			hs->early_max = hs->sess->max_early_data;
+		}
+	}
 	return send_client_hello(hs);
 }
 
@@ -143,6 +218,9 @@ recv_hello_retry_request(struct tern_hs *hs, const struct tern_hs_server_hello *
 		return HS_FAIL(hs, TERN_TLS_ALERT_UNEXPECTED_MESSAGE,
 			       "second HelloRetryRequest (RFC 8446 4.1.4)");
 	hs->hrr = true;
+	/* A HelloRetryRequest rejects 0-RTT (4.2.10). */
+	if (hs->early_state == TERN_HS_EARLY_OFFERED)
+		hs->early_state = TERN_HS_EARLY_REJECTED;
 	if (sh->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_KEY_SHARE)) {
 		/* The group must be offered and one we did not already send (4.2.8). */
 		if (!offered_group(hs, sh->exts.hrr_group) || sh->exts.hrr_group == hs->group)
@@ -162,6 +240,9 @@ recv_hello_retry_request(struct tern_hs *hs, const struct tern_hs_server_hello *
 		hs->cookie_len = (uint16_t)sh->exts.cookie.len;
 	}
 	rc = tern_hs_transcript_init(hs, tern_tls13_suite_get(sh->suite));
+	/* A PSK for another hash cannot be used with this suite: drop it (4.2.11). */
+	if (hs->psk_offered && tern_tls13_suite_get(hs->sess->suite)->hash != hs->suite->hash)
+		hs->psk_offered = false;
 	if (rc == 0)
 		rc = tern_hs_transcript_add(hs, hs->ch1, hs->ch1_len);
 	if (rc == 0)
@@ -201,6 +282,17 @@ tern_hs_client_recv_server_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 			       "ServerHello suite differs from HelloRetryRequest");
 	if (sh.is_hrr)
 		return recv_hello_retry_request(hs, &sh, msg, len);
+	if (sh.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_PRE_SHARED_KEY)) {
+		/* Only the identity we offered, with a suite of its hash (4.2.11). */
+		if (!hs->psk_offered || sh.exts.psk_selected != 0)
+			return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+				       "server selected a PSK we did not offer");
+		if (tern_tls13_suite_get(hs->sess->suite)->hash !=
+		    tern_tls13_suite_get(sh.suite)->hash)
+			return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+				       "server selected a suite whose hash differs from the PSK's");
+		hs->resumed = true;
+	}
 	if (sh.exts.shares[0].group != hs->group)
 		return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
 			       "server key share for group 0x%04x we did not send",
@@ -226,7 +318,8 @@ tern_hs_client_recv_server_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 	hs->ch1 = NULL;
 	if (rc == 0)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_READ, hs->s_hs);
-	if (rc == 0)
+	/* While 0-RTT may be accepted we keep writing with the early key (4.5). */
+	if (rc == 0 && hs->early_state != TERN_HS_EARLY_OFFERED)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE, hs->c_hs);
 	if (rc == 0)
 		hs->state = TERN_HS_ST_CLIENT_WAIT_EE;
@@ -241,8 +334,10 @@ tern_hs_client_recv_encrypted_extensions(struct tern_hs *hs, struct tern_rcursor
 	enum tern_tls_alert a = tern_hs_encrypted_extensions_parse(body, &ee);
 	uint32_t answers = TERN_HS_EXT_BIT(TERN_HS_EXT_SERVER_NAME) |
 			   TERN_HS_EXT_BIT(TERN_HS_EXT_ALPN) |
-			   TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT);
+			   TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT) |
+			   TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA);
 	unsigned i;
+	int rc;
 
 	if (a != TERN_TLS_ALERT_NONE)
 		return HS_FAIL(hs, a, "malformed EncryptedExtensions");
@@ -263,7 +358,21 @@ tern_hs_client_recv_encrypted_extensions(struct tern_hs *hs, struct tern_rcursor
 	}
 	if (ee.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT))
 		hs->peer_rsl = ee.exts.record_size_limit;
-	hs->state = TERN_HS_ST_CLIENT_WAIT_CERT;
+	if (ee.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA)) {
+		/* Only with the PSK we offered it with (4.2.10). */
+		if (!hs->resumed || hs->early_state != TERN_HS_EARLY_OFFERED)
+			return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+				       "early_data accepted without the PSK it came with");
+		hs->early_state = TERN_HS_EARLY_ACCEPTED;
+	} else if (hs->early_state == TERN_HS_EARLY_OFFERED) {
+		/* Rejected: stop early data, write with the handshake key from now on. */
+		hs->early_state = TERN_HS_EARLY_REJECTED;
+		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE, hs->c_hs);
+		if (rc != 0)
+			return rc;
+	}
+	/* A resumed handshake authenticates by the PSK: no Certificate (2.2). */
+	hs->state = hs->resumed ? TERN_HS_ST_CLIENT_WAIT_FINISHED : TERN_HS_ST_CLIENT_WAIT_CERT;
 	return tern_hs_transcript_add(hs, msg, len);
 }
 
@@ -288,6 +397,87 @@ tern_hs_client_recv_certificate(struct tern_hs *hs, struct tern_rcursor *body, c
 		return rc;
 	hs->state = TERN_HS_ST_CLIENT_WAIT_CV;
 	return tern_hs_transcript_add(hs, msg, len);
+}
+
+int
+tern_hs_client_recv_certificate_request(struct tern_hs *hs, struct tern_rcursor *body,
+					const uint8_t *msg, size_t len)
+{
+	struct tern_hs_certificate_request cr;
+	enum tern_tls_alert a = tern_hs_certificate_request_parse(body, &cr);
+	const struct tern_tls_config *cfg = hs->cfg;
+	unsigned i;
+
+	if (a != TERN_TLS_ALERT_NONE)
+		return HS_FAIL(hs, a, "malformed CertificateRequest");
+	if (hs->cert_requested)
+		return HS_FAIL(hs, TERN_TLS_ALERT_UNEXPECTED_MESSAGE, "second CertificateRequest");
+	/* "SHALL be zero length unless used for post-handshake authentication" (4.3.2). */
+	if (cr.context.len != 0)
+		return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+			       "CertificateRequest context in the handshake");
+	hs->cert_requested = true;
+	/* The server's first scheme we can sign with; none: we answer without a certificate. */
+	hs->client_sigalg = 0;
+	for (i = 0; cfg->key != NULL && cfg->n_certs > 0 && i < cr.exts.n_sigalgs; i++)
+		if (tern_hs_sigalg_fits_key(cr.exts.sigalgs[i], cfg->key)) {
+			hs->client_sigalg = cr.exts.sigalgs[i];
+			break;
+		}
+	return tern_hs_transcript_add(hs, msg, len);
+}
+
+/* Certificate (ours or empty) and CertificateVerify, before our Finished (4.4.2). */
+static int
+send_client_auth(struct tern_hs *hs)
+{
+	const struct tern_tls_config *cfg = hs->cfg;
+	struct tern_hs_certificate ct;
+	struct tern_hs_certificate_verify cv;
+	uint8_t th[TERN_HASH_MAX_LEN], sig[1024], *buf;
+	size_t cap = 2048, sig_len = sizeof(sig), mark;
+	struct tern_wcursor w;
+	unsigned i;
+	int rc = -TERN_EINTERNAL;
+
+	memset(&ct, 0, sizeof(ct));
+	if (hs->client_sigalg != 0) {
+		for (i = 0; i < cfg->n_certs; i++) {
+			ct.certs[i].p = cfg->cert_der[i];
+			ct.certs[i].len = cfg->cert_der_len[i];
+			cap += cfg->cert_der_len[i] + 16;
+		}
+		ct.n_certs = cfg->n_certs;
+	}
+	buf = malloc(cap);
+	if (buf == NULL)
+		return tern_hs_fail(hs, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "no memory");
+	tern_wcursor_init(&w, buf, cap);
+	if (!tern_hs_certificate_write(&w, &ct) || tern_hs_transcript_add(hs, buf, w.off) != 0)
+		goto out;
+	if (ct.n_certs > 0) {
+		hs->cv_client = true;
+		rc = tern_hs_transcript_hash(hs, th);
+		if (rc == 0)
+			rc = tern_hs_sign(hs, cfg->key, hs->client_sigalg, th, sig, &sig_len);
+		hs->cv_client = false;
+		if (rc != 0)
+			goto out;
+		rc = -TERN_EINTERNAL;
+		cv.sigalg = hs->client_sigalg;
+		cv.signature.p = sig;
+		cv.signature.len = (uint32_t)sig_len;
+		mark = w.off;
+		if (!tern_hs_certificate_verify_write(&w, &cv) ||
+		    tern_hs_transcript_add(hs, buf + mark, w.off - mark) != 0)
+			goto out;
+	}
+	rc = tern_hs_send(hs, TERN_HS_LEVEL_HANDSHAKE, buf, w.off);
+out:
+	free(buf);
+	if (rc == -TERN_EINTERNAL)
+		return HS_INTERNAL(hs, "client certificate");
+	return rc;
 }
 
 int
@@ -344,6 +534,20 @@ tern_hs_client_recv_finished(struct tern_hs *hs, struct tern_rcursor *body, cons
 		rc = tern_hs_derive_app_secrets(hs);
 	if (rc == 0)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_APPLICATION, TERN_HS_READ, hs->s_ap);
+	if (rc == 0 && hs->early_state == TERN_HS_EARLY_ACCEPTED) {
+		/* EndOfEarlyData under the early key, then the handshake key (4.5). */
+		static const uint8_t eoed[TERN_HS_HEADER_LEN] = {TERN_HS_END_OF_EARLY_DATA, 0, 0,
+								 0};
+
+		rc = tern_hs_transcript_add(hs, eoed, sizeof(eoed));
+		if (rc == 0)
+			rc = tern_hs_send(hs, TERN_HS_LEVEL_EARLY, eoed, sizeof(eoed));
+		if (rc == 0)
+			rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE,
+						 hs->c_hs);
+	}
+	if (rc == 0 && hs->cert_requested)
+		rc = send_client_auth(hs);
 	if (rc == 0)
 		rc = tern_hs_finished_mac(hs, hs->c_hs, mac);
 	if (rc != 0)
@@ -354,6 +558,8 @@ tern_hs_client_recv_finished(struct tern_hs *hs, struct tern_rcursor *body, cons
 	if (!tern_hs_finished_write(&w, &fin))
 		return HS_INTERNAL(hs, "Finished");
 	rc = tern_hs_transcript_add(hs, out, w.off);
+	if (rc == 0)
+		rc = tern_hs_derive_res_master(hs);
 	if (rc == 0)
 		rc = tern_hs_send(hs, TERN_HS_LEVEL_HANDSHAKE, out, w.off);
 	OPENSSL_cleanse(hs->c_hs, sizeof(hs->c_hs));
@@ -374,13 +580,52 @@ tern_hs_client_recv_new_session_ticket(struct tern_hs *hs, struct tern_rcursor *
 {
 	struct tern_hs_new_session_ticket nst;
 	enum tern_tls_alert a = tern_hs_new_session_ticket_parse(body, &nst);
+	size_t hl = hs->suite->hash_len, cap;
+	struct tern_hs_resume st;
+	struct tern_wcursor w;
+	uint8_t *buf;
+	int rc;
 
 	(void)msg;
 	(void)len;
-	/* Resumption is not implemented: a well-formed ticket is dropped. */
 	if (a != TERN_TLS_ALERT_NONE)
 		return HS_FAIL(hs, a, "malformed NewSessionTicket");
-	return 0;
+	/* Lifetime 0: "discard the ticket immediately" (4.6.1). */
+	if (hs->cb.on_session == NULL || nst.lifetime == 0)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	st.suite = hs->suite->id;
+	st.psk_len = (uint8_t)hl;
+	/* PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", nonce) (4.6.1). */
+	if (tern_hkdf_expand_label(hs->suite->hash, hs->res_master, hl, "resumption", nst.nonce.p,
+				   nst.nonce.len, st.psk, hl) != 0)
+		return HS_INTERNAL(hs, "ticket PSK");
+	st.age_add = nst.age_add;
+	st.lifetime = nst.lifetime;
+	if (nst.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA))
+		st.max_early_data = nst.exts.max_early_data;
+	st.time_ms = tern_hs_now_ms(hs->cfg);
+	memcpy(st.alpn, hs->alpn, hs->alpn_len);
+	st.alpn_len = hs->alpn_len;
+	if (hs->has_server_name) {
+		st.sni_len = (uint8_t)strlen(hs->server_name);
+		memcpy(st.sni, hs->server_name, st.sni_len);
+	}
+	st.opaque = nst.ticket;
+	cap = sizeof(st) + nst.ticket.len + 64;
+	buf = malloc(cap);
+	if (buf == NULL) {
+		OPENSSL_cleanse(&st, sizeof(st));
+		return tern_hs_fail(hs, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "no memory");
+	}
+	tern_wcursor_init(&w, buf, cap);
+	rc = tern_hs_resume_write(&w, &st) ? 0 : HS_INTERNAL(hs, "session");
+	if (rc == 0)
+		hs->cb.on_session(hs->user, buf, w.off);
+	OPENSSL_cleanse(buf, cap);
+	OPENSSL_cleanse(&st, sizeof(st));
+	free(buf);
+	return rc;
 }
 
 int

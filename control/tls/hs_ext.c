@@ -18,6 +18,8 @@ const struct tern_hs_ext_type *const tern_hs_ext_table[TERN_HS_EXT_COUNT] = {
 	[TERN_HS_EXT_COOKIE] = &tern_hs_ext_cookie,
 	[TERN_HS_EXT_PSK_KEY_EXCHANGE_MODES] = &tern_hs_ext_psk_key_exchange_modes,
 	[TERN_HS_EXT_KEY_SHARE] = &tern_hs_ext_key_share,
+	[TERN_HS_EXT_EARLY_DATA] = &tern_hs_ext_early_data,
+	[TERN_HS_EXT_PRE_SHARED_KEY] = &tern_hs_ext_pre_shared_key,
 };
 
 bool
@@ -105,6 +107,10 @@ tern_hs_exts_parse(struct tern_rcursor *r, unsigned ctx, struct tern_hs_exts *e)
 		if (tern_rcursor_left(&body) != 0)
 			return TERN_TLS_ALERT_DECODE_ERROR;
 		e->present |= TERN_HS_EXT_BIT(id);
+		/* "pre_shared_key MUST be the last extension in the ClientHello" (4.2.11). */
+		if (id == TERN_HS_EXT_PRE_SHARED_KEY && (ctx & TERN_HS_CTX_CH) &&
+		    tern_rcursor_left(&list) != 0)
+			return TERN_TLS_ALERT_ILLEGAL_PARAMETER;
 	}
 	for (i = 0; i < TERN_HS_EXT_COUNT; i++) {
 		if ((e->present & TERN_HS_EXT_BIT(i)) || tern_hs_ext_table[i]->if_missing == NULL)

@@ -34,7 +34,58 @@ struct tern_tls_config {
 	uint8_t n_certs;
 	/* client */
 	X509_STORE *store;
+	/* server: session tickets (hs_ticket.c) */
+	uint8_t n_tickets;	  /* NewSessionTickets after the handshake */
+	uint32_t ticket_lifetime; /* seconds, <= 604800 (4.6.1) */
+	uint32_t ticket_rotation; /* seconds per ticket key epoch */
+	uint8_t ticket_secret[TERN_TLS_TICKET_SECRET_LEN];
+	/* 0-RTT (hs_early.c) */
+	uint32_t max_early_data;	 /* server: advertised in tickets, 0 = off */
+	bool reject_early_data;		 /* server: decline every 0-RTT attempt */
+	bool client_early_data;		 /* client: offer 0-RTT when the session allows */
+	struct tern_hs_strikes *strikes; /* server: anti-replay register */
+	/* server: client authentication (enum tern_tls_client_auth) */
+	uint8_t client_auth;
+	/* both: wall clock in ms since the epoch (tests inject one) */
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
 };
+
+/*
+ * Resumption state: what a ticket carries (server, encrypted inside the
+ * ticket) and what a client keeps next to the ticket (the session blob
+ * handed out through on_session). `opaque` is the application's resumption
+ * data in a ticket, the ticket itself in a session. Views borrow the input.
+ */
+struct tern_hs_resume {
+	uint16_t suite;
+	uint8_t psk[TERN_HASH_MAX_LEN];
+	uint8_t psk_len;
+	uint32_t age_add;
+	uint32_t lifetime;
+	uint64_t time_ms; /* server: issue time; client: receive time */
+	uint32_t max_early_data;
+	uint8_t alpn[TERN_TLS_ALPN_MAX_LEN];
+	uint8_t alpn_len;
+	char sni[256];
+	uint8_t sni_len;
+	struct tern_hs_view opaque;
+};
+
+/* hs_ticket.c */
+uint64_t tern_hs_now_ms(const struct tern_tls_config *cfg);
+bool tern_hs_resume_write(struct tern_wcursor *w, const struct tern_hs_resume *st);
+bool tern_hs_resume_read(struct tern_rcursor *r, struct tern_hs_resume *st);
+/* Encrypt a ticket under the current epoch's key; out gets TERN_HS_TICKET_OVERHEAD more bytes. */
+int tern_hs_ticket_seal(const struct tern_tls_config *cfg, uint64_t now_ms, const uint8_t *in,
+			size_t in_len, uint8_t *out, size_t *out_len);
+/* Decrypt with the current or previous epoch's key; -TERN_EBADMSG if neither opens it. */
+int tern_hs_ticket_open(const struct tern_tls_config *cfg, uint64_t now_ms, const uint8_t *in,
+			size_t in_len, uint8_t *out, size_t *out_len);
+/* How far the client's and the server's views of a ticket's age may differ for 0-RTT (8.3). */
+#define TERN_HS_EARLY_AGE_WINDOW_MS 10000u
+#define TERN_HS_TICKET_NAME_LEN	    16
+#define TERN_HS_TICKET_OVERHEAD	    (TERN_HS_TICKET_NAME_LEN + 12 + 16)
 
 /* States of the handshake table (hs_state.c). */
 enum tern_hs_state {
@@ -49,6 +100,9 @@ enum tern_hs_state {
 	TERN_HS_ST_SERVER_WAIT_CH2,
 	TERN_HS_ST_SERVER_WAIT_FINISHED,
 	TERN_HS_ST_SERVER_CONNECTED,
+	TERN_HS_ST_SERVER_WAIT_EOED, /* 0-RTT accepted: until EndOfEarlyData (4.5) */
+	TERN_HS_ST_SERVER_WAIT_CERT, /* client authentication (4.4.2) */
+	TERN_HS_ST_SERVER_WAIT_CV,
 	TERN_HS_ST_FAILED,
 	TERN_HS_ST_COUNT
 };
@@ -107,6 +161,44 @@ struct tern_hs {
 	uint32_t sent_exts; /* client: extensions offered, for unsolicited answers */
 	bool app_logged[2]; /* key log: application secret 0 logged [client, server] */
 	EVP_PKEY *peer_key;
+	/* connection API getters (tls-conn): exporter_master_secret (7.5) and
+	 * the peer's chain as DER, each entry a 3-byte length then the bytes */
+	uint8_t exp_master[TERN_HASH_MAX_LEN];
+	bool has_exp_master;
+	uint8_t *peer_chain;
+	size_t peer_chain_len;
+	unsigned peer_chain_n;
+
+	/* resumption (RFC 8446 2.2, 4.2.11, 4.6.1; tls-psk) */
+	bool resumed;			/* the server accepted our / the client's PSK */
+	uint8_t psk[TERN_HASH_MAX_LEN]; /* the PSK in use (offered or accepted) */
+	uint8_t psk_len;
+	struct tern_hs_resume *sess;	   /* client: the session offered */
+	uint8_t *sess_ticket;		   /* client: its ticket (sess->opaque points here) */
+	bool psk_offered;		   /* client: the last ClientHello carried it */
+	uint16_t psk_selected;		   /* server: index of the accepted identity */
+	uint8_t master[TERN_HASH_MAX_LEN]; /* until resumption_master_secret is derived */
+	uint8_t res_master[TERN_HASH_MAX_LEN];
+	uint32_t tickets_sent; /* server: ticket_nonce of the next ticket */
+	uint8_t res_data[TERN_HS_RESUMPTION_DATA_MAX];
+	uint16_t res_data_len;
+	uint8_t got_res_data[TERN_HS_RESUMPTION_DATA_MAX];
+	uint16_t got_res_data_len;
+
+	/* client authentication (4.3.2, 4.4.2; tls-psk) */
+	bool cert_requested;	/* server: sent CertificateRequest; client: got one */
+	bool cv_client;		/* the CertificateVerify at hand is the client's */
+	bool peer_authed;	/* server: the client proved a certificate */
+	uint16_t client_sigalg; /* client: scheme to sign with, 0: send no certificate */
+	uint8_t cr_context[255];
+	uint8_t cr_context_len;
+
+	/* 0-RTT (4.2.10, 4.5; tls-psk) */
+	uint8_t early_state; /* enum tern_hs_early_data */
+	uint32_t early_max;  /* max_early_data_size in force */
+	uint8_t c_early[TERN_HASH_MAX_LEN];
+	uint8_t early_exp[TERN_HASH_MAX_LEN]; /* early_exporter_master_secret */
+	const struct tern_tls13_suite *early_suite;
 };
 
 /* Fail the handshake (sticky): returns the negative code. */
@@ -131,6 +223,14 @@ int tern_hs_transcript_hash(struct tern_hs *hs, uint8_t *out);
 int tern_hs_derive_handshake_secrets(struct tern_hs *hs, const uint8_t *ecdhe, size_t ecdhe_len);
 /* Master secret and both application traffic secrets, at server Finished. */
 int tern_hs_derive_app_secrets(struct tern_hs *hs);
+/* resumption_master_secret, once the client Finished is in the transcript. */
+int tern_hs_derive_res_master(struct tern_hs *hs);
+/* The binder of a PSK over a hash of the truncated ClientHello (4.2.11.2). */
+int tern_hs_psk_binder(struct tern_hs *hs, const struct tern_tls13_suite *suite, const uint8_t *psk,
+		       const uint8_t *th, uint8_t *out);
+/* Transcript-Hash(earlier messages + a truncated ClientHello) with suite's hash. */
+int tern_hs_truncated_hash(struct tern_hs *hs, const struct tern_tls13_suite *suite,
+			   const uint8_t *ch, size_t len, uint8_t *out);
 /* verify_data = HMAC(finished_key(base), transcript hash) (4.4.4). */
 int tern_hs_finished_mac(struct tern_hs *hs, const uint8_t *base_key, uint8_t *out);
 /* application_traffic_secret_N+1 (7.2), in place. */
@@ -174,6 +274,27 @@ int tern_hs_client_recv_new_session_ticket(struct tern_hs *, struct tern_rcursor
 int tern_hs_server_recv_client_hello(struct tern_hs *, struct tern_rcursor *, const uint8_t *,
 				     size_t);
 int tern_hs_server_recv_finished(struct tern_hs *, struct tern_rcursor *, const uint8_t *, size_t);
+int tern_hs_client_recv_certificate_request(struct tern_hs *, struct tern_rcursor *,
+					    const uint8_t *, size_t);
+int tern_hs_server_recv_certificate(struct tern_hs *, struct tern_rcursor *, const uint8_t *,
+				    size_t);
+int tern_hs_server_recv_certificate_verify(struct tern_hs *, struct tern_rcursor *, const uint8_t *,
+					   size_t);
 int tern_hs_recv_key_update(struct tern_hs *, struct tern_rcursor *, const uint8_t *, size_t);
+/* hs_resume.c: drop the client's offered session (tern_hs_free). */
+void tern_hs_resume_free(struct tern_hs *hs);
+/* hs_early.c */
+/* client_early_traffic_secret from Hash(ClientHello), emitted at the early level. */
+int tern_hs_early_secret(struct tern_hs *hs, const struct tern_tls13_suite *suite,
+			 enum tern_hs_direction dir, const uint8_t *ch, size_t ch_len);
+/* Server: whether to accept 0-RTT with the ticket just accepted (age, replay). */
+bool tern_hs_early_acceptable(struct tern_hs *hs, const struct tern_hs_resume *st,
+			      uint32_t obfuscated_age, const uint8_t *identity, size_t id_len);
+int tern_hs_strikes_new(struct tern_tls_config *cfg, uint32_t capacity);
+void tern_hs_strikes_free(struct tern_tls_config *cfg);
+int tern_hs_server_recv_end_of_early_data(struct tern_hs *, struct tern_rcursor *, const uint8_t *,
+					  size_t);
+/* Server: send cfg->n_tickets NewSessionTickets (after the client Finished). */
+int tern_hs_server_send_tickets(struct tern_hs *hs);
 
 #endif /* TERN_CONTROL_TLS_HS_INTERNAL_H */

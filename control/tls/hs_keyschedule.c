@@ -86,7 +86,9 @@ tern_hs_derive_handshake_secrets(struct tern_hs *hs, const uint8_t *ecdhe, size_
 	size_t hl = hs->suite->hash_len;
 	int rc = -TERN_EINTERNAL;
 
-	if (tern_hkdf_extract(h, NULL, 0, zeros, hl, early) != 0 || derived(hs, early, salt) != 0 ||
+	/* With a resumed session the PSK keys the early secret (7.1). */
+	if (tern_hkdf_extract(h, NULL, 0, hs->resumed ? hs->psk : zeros, hl, early) != 0 ||
+	    derived(hs, early, salt) != 0 ||
 	    tern_hkdf_extract(h, salt, hl, ecdhe, ecdhe_len, hs->hs_secret) != 0 ||
 	    tern_hs_transcript_hash(hs, th) != 0 ||
 	    tern_derive_secret(h, hs->hs_secret, hl, "c hs traffic", th, hs->c_hs) != 0 ||
@@ -112,8 +114,12 @@ tern_hs_derive_app_secrets(struct tern_hs *hs)
 	    tern_hkdf_extract(h, salt, hl, zeros, hl, master) != 0 ||
 	    tern_hs_transcript_hash(hs, th) != 0 ||
 	    tern_derive_secret(h, master, hl, "c ap traffic", th, hs->c_ap) != 0 ||
-	    tern_derive_secret(h, master, hl, "s ap traffic", th, hs->s_ap) != 0)
+	    tern_derive_secret(h, master, hl, "s ap traffic", th, hs->s_ap) != 0 ||
+	    tern_derive_secret(h, master, hl, "exp master", th, hs->exp_master) != 0)
 		goto out;
+	hs->has_exp_master = true;
+	/* Kept for resumption_master_secret, which also covers the client Finished. */
+	memcpy(hs->master, master, hl);
 	rc = 0;
 out:
 	/* The handshake secret is no longer needed once the master secret exists. */
@@ -151,4 +157,117 @@ tern_hs_next_app_secret(struct tern_hs *hs, uint8_t *secret)
 	memcpy(secret, next, hl);
 	OPENSSL_cleanse(next, sizeof(next));
 	return 0;
+}
+
+int
+tern_hs_export_keying_material(const struct tern_hs *hs, const char *label, const uint8_t *context,
+			       size_t context_len, uint8_t *out, size_t out_len)
+{
+	uint8_t empty[TERN_HASH_MAX_LEN], ch[TERN_HASH_MAX_LEN], secret[TERN_HASH_MAX_LEN];
+	unsigned int el = 0, cl = 0;
+	int rc;
+
+	if (hs == NULL || label == NULL || out == NULL || (context == NULL && context_len != 0))
+		return -TERN_EINVAL;
+	if (!hs->has_exp_master || hs->error != 0)
+		return -TERN_EAGAIN;
+	/*
+	 * TLS-Exporter(label, context, length) = HKDF-Expand-Label(
+	 *   Derive-Secret(exporter_master_secret, label, ""), "exporter",
+	 *   Hash(context), length) (RFC 8446 7.5); no context hashes as "".
+	 */
+	if (EVP_Digest(NULL, 0, empty, &el, hs->md, NULL) != 1 ||
+	    EVP_Digest(context_len != 0 ? context : empty, context_len, ch, &cl, hs->md, NULL) != 1)
+		return -TERN_EINTERNAL;
+	rc = tern_derive_secret(hs->suite->hash, hs->exp_master, hs->suite->hash_len, label, empty,
+				secret);
+	if (rc == 0)
+		rc = tern_hkdf_expand_label(hs->suite->hash, secret, hs->suite->hash_len,
+					    "exporter", ch, cl, out, out_len);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return rc;
+}
+
+int
+tern_hs_send_key_update(struct tern_hs *hs, bool request_update)
+{
+	bool server = hs->role == TERN_TLS_SERVER;
+	uint8_t *wr = server ? hs->s_ap : hs->c_ap;
+	uint8_t out[TERN_HS_HEADER_LEN + 1];
+	struct tern_hs_key_update ku = {.request_update = request_update ? 1 : 0};
+	struct tern_wcursor w;
+	int rc;
+
+	if (hs->error != 0)
+		return hs->error;
+	if (hs->state != TERN_HS_ST_CLIENT_CONNECTED && hs->state != TERN_HS_ST_SERVER_CONNECTED)
+		return -TERN_EAGAIN;
+	/* Sent under the current key, then the write key moves on (RFC 8446 4.6.3). */
+	tern_wcursor_init(&w, out, sizeof(out));
+	if (!tern_hs_key_update_write(&w, &ku))
+		return HS_INTERNAL(hs, "KeyUpdate");
+	rc = tern_hs_send(hs, TERN_HS_LEVEL_APPLICATION, out, w.off);
+	if (rc == 0)
+		rc = tern_hs_next_app_secret(hs, wr);
+	if (rc == 0)
+		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_APPLICATION, TERN_HS_WRITE, wr);
+	return rc;
+}
+
+int
+tern_hs_derive_res_master(struct tern_hs *hs)
+{
+	uint8_t th[TERN_HASH_MAX_LEN];
+	int ok;
+
+	ok = tern_hs_transcript_hash(hs, th) == 0 &&
+	     tern_derive_secret(hs->suite->hash, hs->master, hs->suite->hash_len, "res master", th,
+				hs->res_master) == 0;
+	OPENSSL_cleanse(hs->master, sizeof(hs->master));
+	return ok ? 0 : HS_INTERNAL(hs, "resumption master secret");
+}
+
+int
+tern_hs_truncated_hash(struct tern_hs *hs, const struct tern_tls13_suite *suite, const uint8_t *ch,
+		       size_t len, uint8_t *out)
+{
+	const EVP_MD *md = suite->hash == TERN_HASH_SHA384 ? EVP_sha384() : EVP_sha256();
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok;
+
+	/*
+	 * After a HelloRetryRequest the binder also covers message_hash(CH1)
+	 * and the HRR (4.2.11.2): the running transcript, when its hash is
+	 * this suite's.
+	 */
+	if (hs->transcript != NULL && hs->md == md)
+		ok = c != NULL && EVP_MD_CTX_copy_ex(c, hs->transcript) == 1;
+	else
+		ok = c != NULL && EVP_DigestInit_ex(c, md, NULL) == 1;
+	ok = ok && EVP_DigestUpdate(c, ch, len) == 1 && EVP_DigestFinal_ex(c, out, NULL) == 1;
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : HS_INTERNAL(hs, "binder transcript");
+}
+
+int
+tern_hs_psk_binder(struct tern_hs *hs, const struct tern_tls13_suite *suite, const uint8_t *psk,
+		   const uint8_t *th, uint8_t *out)
+{
+	const EVP_MD *md = suite->hash == TERN_HASH_SHA384 ? EVP_sha384() : EVP_sha256();
+	uint8_t early[TERN_HASH_MAX_LEN], empty[TERN_HASH_MAX_LEN];
+	uint8_t bk[TERN_HASH_MAX_LEN], fk[TERN_HASH_MAX_LEN];
+	size_t hl = suite->hash_len;
+	unsigned int olen = 0;
+	int ok;
+
+	/* binder_key = Derive-Secret(Early Secret, "res binder", ""); then as Finished (4.4.4). */
+	ok = tern_hkdf_extract(suite->hash, NULL, 0, psk, hl, early) == 0 &&
+	     EVP_Digest("", 0, empty, NULL, md, NULL) == 1 &&
+	     tern_derive_secret(suite->hash, early, hl, "res binder", empty, bk) == 0 &&
+	     tern_hkdf_expand_label(suite->hash, bk, hl, "finished", NULL, 0, fk, hl) == 0 &&
+	     HMAC(md, fk, (int)hl, th, hl, out, &olen) != NULL && olen == hl;
+	OPENSSL_cleanse(early, sizeof(early));
+	OPENSSL_cleanse(bk, sizeof(bk));
+	OPENSSL_cleanse(fk, sizeof(fk));
+	return ok ? 0 : HS_INTERNAL(hs, "binder");
 }

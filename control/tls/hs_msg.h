@@ -49,6 +49,7 @@ enum tern_hs_msg_type {
 #define TERN_HS_MAX_SHARES   8
 #define TERN_HS_MAX_ALPN     16
 #define TERN_HS_MAX_CERTS    16
+#define TERN_HS_MAX_PSKS     4
 
 /* The message an extension block belongs to (RFC 8446 4.2's table columns). */
 enum tern_hs_ext_ctx {
@@ -72,6 +73,9 @@ enum tern_hs_ext_id {
 	TERN_HS_EXT_COOKIE,
 	TERN_HS_EXT_PSK_KEY_EXCHANGE_MODES,
 	TERN_HS_EXT_KEY_SHARE,
+	TERN_HS_EXT_EARLY_DATA,
+	/* Must stay the last row: pre_shared_key is written last (RFC 8446 4.2.11). */
+	TERN_HS_EXT_PRE_SHARED_KEY,
 	TERN_HS_EXT_COUNT
 };
 
@@ -80,6 +84,12 @@ enum tern_hs_ext_id {
 struct tern_hs_view {
 	const uint8_t *p;
 	uint32_t len;
+};
+
+/* One PskIdentity of a ClientHello's pre_shared_key (RFC 8446 4.2.11). */
+struct tern_hs_psk_identity {
+	struct tern_hs_view identity;
+	uint32_t obfuscated_age;
 };
 
 struct tern_hs_key_share {
@@ -113,6 +123,19 @@ struct tern_hs_exts {
 	uint16_t record_size_limit;
 	struct tern_hs_view cookie;
 	uint8_t psk_modes; /* bit 1 << mode */
+	/*
+	 * pre_shared_key. CH: the first TERN_HS_MAX_PSKS identities and binders
+	 * (the counts say how many were on the wire) and the length of the
+	 * whole binders vector with its prefix: the ClientHello minus these
+	 * trailing bytes is what the binders cover (4.2.11.2). SH: psk_selected.
+	 */
+	struct tern_hs_psk_identity psk_ids[TERN_HS_MAX_PSKS];
+	struct tern_hs_view psk_binders[TERN_HS_MAX_PSKS];
+	uint16_t n_psk_ids, n_psk_binders;
+	uint32_t psk_binders_len;
+	uint16_t psk_selected;
+	/* early_data: empty in CH and EE; NST: max_early_data_size (4.2.10) */
+	uint32_t max_early_data;
 };
 
 /* One row of the extension table (s2n's s2n_extension_type). */
@@ -139,6 +162,8 @@ extern const struct tern_hs_ext_type tern_hs_ext_supported_versions;
 extern const struct tern_hs_ext_type tern_hs_ext_cookie;
 extern const struct tern_hs_ext_type tern_hs_ext_psk_key_exchange_modes;
 extern const struct tern_hs_ext_type tern_hs_ext_key_share;
+extern const struct tern_hs_ext_type tern_hs_ext_early_data;
+extern const struct tern_hs_ext_type tern_hs_ext_pre_shared_key;
 
 /* The table, indexed by enum tern_hs_ext_id. */
 extern const struct tern_hs_ext_type *const tern_hs_ext_table[TERN_HS_EXT_COUNT];
@@ -200,6 +225,11 @@ struct tern_hs_certificate {
 	uint8_t n_certs;
 };
 
+struct tern_hs_certificate_request {
+	struct tern_hs_view context;
+	struct tern_hs_exts exts;
+};
+
 struct tern_hs_certificate_verify {
 	uint16_t sigalg;
 	struct tern_hs_view signature;
@@ -240,6 +270,11 @@ bool tern_hs_encrypted_extensions_write(struct tern_wcursor *w,
 enum tern_tls_alert tern_hs_certificate_parse(struct tern_rcursor *r,
 					      struct tern_hs_certificate *m);
 bool tern_hs_certificate_write(struct tern_wcursor *w, const struct tern_hs_certificate *m);
+
+enum tern_tls_alert tern_hs_certificate_request_parse(struct tern_rcursor *r,
+						      struct tern_hs_certificate_request *m);
+bool tern_hs_certificate_request_write(struct tern_wcursor *w,
+				       const struct tern_hs_certificate_request *m);
 
 enum tern_tls_alert tern_hs_certificate_verify_parse(struct tern_rcursor *r,
 						     struct tern_hs_certificate_verify *m);

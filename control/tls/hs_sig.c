@@ -24,6 +24,8 @@ const unsigned tern_hs_client_sigalgs_n =
 	sizeof(tern_hs_client_sigalgs) / sizeof(tern_hs_client_sigalgs[0]);
 
 static const char server_ctx[] = "TLS 1.3, server CertificateVerify";
+/* Same length as server_ctx; used when hs->cv_client says the client signs (4.4.3). */
+static const char client_ctx[] = "TLS 1.3, client CertificateVerify";
 
 static const EVP_MD *
 sigalg_md(uint16_t sigalg)
@@ -80,7 +82,8 @@ signed_content(struct tern_hs *hs, const uint8_t *th, uint8_t *out)
 
 	memset(out, 0x20, 64);
 	n = 64;
-	memcpy(out + n, server_ctx, sizeof(server_ctx)); /* includes the 0 byte */
+	memcpy(out + n, hs->cv_client ? client_ctx : server_ctx,
+	       sizeof(server_ctx)); /* includes the 0 byte */
 	n += sizeof(server_ctx);
 	memcpy(out + n, th, hs->suite->hash_len);
 	return n + hs->suite->hash_len;

@@ -31,6 +31,8 @@ static const struct tern_hs_transition hs_table[] = {
 	 tern_hs_client_recv_encrypted_extensions},
 	{TERN_HS_ST_CLIENT_WAIT_CERT, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_CERTIFICATE,
 	 tern_hs_client_recv_certificate},
+	{TERN_HS_ST_CLIENT_WAIT_CERT, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_CERTIFICATE_REQUEST,
+	 tern_hs_client_recv_certificate_request},
 	{TERN_HS_ST_CLIENT_WAIT_CV, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_CERTIFICATE_VERIFY,
 	 tern_hs_client_recv_certificate_verify},
 	{TERN_HS_ST_CLIENT_WAIT_FINISHED, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_FINISHED,
@@ -43,6 +45,12 @@ static const struct tern_hs_transition hs_table[] = {
 	 tern_hs_server_recv_client_hello},
 	{TERN_HS_ST_SERVER_WAIT_CH2, TERN_HS_LEVEL_INITIAL, TERN_HS_CLIENT_HELLO,
 	 tern_hs_server_recv_client_hello},
+	{TERN_HS_ST_SERVER_WAIT_EOED, TERN_HS_LEVEL_EARLY, TERN_HS_END_OF_EARLY_DATA,
+	 tern_hs_server_recv_end_of_early_data},
+	{TERN_HS_ST_SERVER_WAIT_CERT, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_CERTIFICATE,
+	 tern_hs_server_recv_certificate},
+	{TERN_HS_ST_SERVER_WAIT_CV, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_CERTIFICATE_VERIFY,
+	 tern_hs_server_recv_certificate_verify},
 	{TERN_HS_ST_SERVER_WAIT_FINISHED, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_FINISHED,
 	 tern_hs_server_recv_finished},
 	{TERN_HS_ST_SERVER_CONNECTED, TERN_HS_LEVEL_APPLICATION, TERN_HS_KEY_UPDATE,
@@ -154,6 +162,8 @@ tern_hs_free(struct tern_hs *hs)
 	EVP_MD_CTX_free(hs->transcript);
 	EVP_PKEY_free(hs->kex);
 	EVP_PKEY_free(hs->peer_key);
+	free(hs->peer_chain);
+	tern_hs_resume_free(hs); /* the client's offered session (tls-psk) */
 	free(hs->ch1);
 	if (hs->in != NULL)
 		OPENSSL_cleanse(hs->in, hs->in_cap);

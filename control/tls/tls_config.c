@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <tern/error.h>
@@ -35,6 +36,14 @@ tern_tls_config_new(enum tern_tls_role role, struct tern_tls_config **cfgp)
 	cfg->n_groups = 3;
 	cfg->compat = role == TERN_TLS_CLIENT;
 	cfg->verify = role == TERN_TLS_CLIENT;
+	cfg->n_tickets = 2;
+	cfg->ticket_lifetime = 7200;
+	cfg->ticket_rotation = 12 * 3600;
+	if (role == TERN_TLS_SERVER &&
+	    RAND_bytes(cfg->ticket_secret, TERN_TLS_TICKET_SECRET_LEN) != 1) {
+		free(cfg);
+		return -TERN_EINTERNAL;
+	}
 	*cfgp = cfg;
 	return 0;
 }
@@ -50,6 +59,7 @@ tern_tls_config_free(struct tern_tls_config *cfg)
 	for (i = 0; i < cfg->n_certs; i++)
 		free(cfg->cert_der[i]);
 	X509_STORE_free(cfg->store);
+	tern_hs_strikes_free(cfg);
 	OPENSSL_cleanse(cfg, sizeof(*cfg));
 	free(cfg);
 }
@@ -224,4 +234,16 @@ tern_tls_config_load_ca_file(struct tern_tls_config *cfg, const char *ca_pem_fil
 			return -TERN_ENOMEM;
 	}
 	return X509_STORE_load_file(cfg->store, ca_pem_file) == 1 ? 0 : -TERN_EINVAL;
+}
+
+int
+tern_tls_config_set_client_auth(struct tern_tls_config *cfg, enum tern_tls_client_auth mode)
+{
+	if (cfg == NULL || cfg->role != TERN_TLS_SERVER ||
+	    (mode != TERN_TLS_CLIENT_AUTH_NONE && mode != TERN_TLS_CLIENT_AUTH_OPTIONAL &&
+	     mode != TERN_TLS_CLIENT_AUTH_REQUIRED))
+		return -TERN_EINVAL;
+	cfg->client_auth = (uint8_t)mode;
+	cfg->verify = mode != TERN_TLS_CLIENT_AUTH_NONE;
+	return 0;
 }

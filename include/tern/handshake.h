@@ -41,7 +41,7 @@ extern "C" {
 /** Encryption levels (QUIC's names; for TLS over TCP "initial" is plaintext). */
 enum tern_hs_level {
 	TERN_HS_LEVEL_INITIAL = 0,     /**< ClientHello, ServerHello: no protection */
-	TERN_HS_LEVEL_EARLY = 1,       /**< 0-RTT (not produced by this version) */
+	TERN_HS_LEVEL_EARLY = 1,       /**< 0-RTT: client_early_traffic_secret */
 	TERN_HS_LEVEL_HANDSHAKE = 2,   /**< [sender]_handshake_traffic_secret */
 	TERN_HS_LEVEL_APPLICATION = 3, /**< [sender]_application_traffic_secret_N */
 	TERN_HS_LEVEL_COUNT
@@ -81,7 +81,22 @@ struct tern_hs_callbacks {
 	 * wiped after the call.
 	 */
 	void (*keylog)(void *user, const char *line);
+	/**
+	 * Client: a new resumable session, from a NewSessionTicket received
+	 * after the handshake. The bytes (a tern-private serialization of the
+	 * ticket, its PSK, suite, ALPN, SNI, lifetime and receive time) are
+	 * only valid during the call: the application stores them where it
+	 * likes (a cache keyed by server name) and passes them to
+	 * tern_hs_set_session() of a later handshake. They contain a secret
+	 * (the resumption PSK): keep them out of logs, wipe them when
+	 * dropped. Tickets are single-use by intent (RFC 8446 C.4): use each
+	 * session once. Optional: when NULL tickets are parsed and dropped.
+	 */
+	void (*on_session)(void *user, const uint8_t *session, size_t len);
 };
+
+/** Largest application resumption data carried in a ticket. */
+#define TERN_HS_RESUMPTION_DATA_MAX 1024
 
 /** One handshake. Opaque. */
 struct tern_hs;
@@ -179,6 +194,103 @@ const char *tern_hs_server_name(const struct tern_hs *hs);
  */
 uint16_t tern_hs_peer_record_size_limit(const struct tern_hs *hs);
 
+/* --- resumption ------------------------------------------------ */
+
+/**
+ * Client: offer a session saved from on_session (PSK with (EC)DHE,
+ * psk_dhe_ke, RFC 8446 4.2.9). Call before tern_hs_start(). The session is
+ * copied. It is offered only when, at tern_hs_start(), it has not outlived
+ * its lifetime, its cipher suite is still configured, and its server name
+ * equals the one set with tern_hs_set_server_name(); otherwise the client
+ * silently runs a full handshake. If the server declines it, the handshake
+ * falls back to a full one with certificate verification.
+ *
+ * @return 0, -TERN_EINVAL (malformed session, not a client, started).
+ */
+int tern_hs_set_session(struct tern_hs *hs, const uint8_t *session, size_t len);
+
+/** Whether the handshake resumed a session (PSK accepted); valid once complete. */
+bool tern_hs_is_resumed(const struct tern_hs *hs);
+
+/**
+ * Server: application data to carry in the tickets this handshake issues
+ * (rustls' set_resumption_data), e.g. a user id. Call before the handshake
+ * completes; the data is sealed inside the ticket, never visible to the
+ * client.
+ *
+ * @return 0, -TERN_EINVAL (not a server) or -TERN_ERANGE (> TERN_HS_RESUMPTION_DATA_MAX).
+ */
+int tern_hs_set_resumption_data(struct tern_hs *hs, const uint8_t *data, size_t len);
+
+/**
+ * Server: the resumption data of the ticket this handshake resumed
+ * (rustls' received_resumption_data).
+ *
+ * @return Its length, 0 when not resumed or the ticket carried none; *data
+ *   points into the handshake.
+ */
+size_t tern_hs_received_resumption_data(const struct tern_hs *hs, const uint8_t **data);
+
+/* --- 0-RTT ------------------------------------------------------------------- */
+
+/**
+ * What happened to early data (0-RTT, RFC 8446 2.3).
+ *
+ * Client: OFFERED after tern_hs_start() put early_data in the ClientHello;
+ * on_secret then delivers the client_early_traffic_secret (level EARLY,
+ * direction WRITE) right after the ClientHello is sent, and the handshake
+ * write secret is held back until the early data is over: ACCEPTED when the
+ * server's EncryptedExtensions says so (the engine sends EndOfEarlyData at
+ * the EARLY level after the server's Finished, then emits the handshake
+ * write secret), REJECTED otherwise (the handshake write secret arrives at
+ * once; the early data must be sent again as 1-RTT data).
+ *
+ * Server: ACCEPTED when it takes the early data: on_secret delivers the
+ * early read secret while processing the ClientHello, and the handshake
+ * read secret only with EndOfEarlyData (the peer may send early data at
+ * the EARLY level until then; tern_hs_expects_level(EARLY) is true).
+ * REJECTED when the client offered and the server declined: the record
+ * layer must then skip records it cannot decrypt, up to the configured
+ * max_early_data_size (4.2.10).
+ *
+ * Anti-replay (RFC 8446 8): tickets are single-use for 0-RTT. A bounded
+ * strike register per server configuration remembers every ticket used
+ * for 0-RTT until the ticket expires and rejects a second attempt (the
+ * connection still resumes in 1-RTT); the ticket's age must also match
+ * within 10 s. Full register: 0-RTT rejected. The register is per process,
+ * not shared between servers of a ticket-key group.
+ */
+enum tern_hs_early_data {
+	TERN_HS_EARLY_NONE = 0,
+	TERN_HS_EARLY_OFFERED = 1,
+	TERN_HS_EARLY_ACCEPTED = 2,
+	TERN_HS_EARLY_REJECTED = 3,
+};
+
+/** The 0-RTT state (above). */
+enum tern_hs_early_data tern_hs_early_data_state(const struct tern_hs *hs);
+
+/** Whether the server accepted early data (rustls' is_early_data_accepted). */
+bool tern_hs_is_early_data_accepted(const struct tern_hs *hs);
+
+/**
+ * The most early data bytes that may be sent (client) or received (server)
+ * while 0-RTT is offered or accepted; 0 otherwise.
+ */
+uint32_t tern_hs_max_early_data(const struct tern_hs *hs);
+
+/**
+ * Early exporter (RFC 8446 7.5): as tern_hs_export_keying_material() but
+ * over early_exporter_master_secret, so usable with 0-RTT data. Client: once
+ * 0-RTT was offered (whatever the server decides, the value is only
+ * meaningful if it accepts). Server: once it accepted 0-RTT.
+ *
+ * @return 0, -TERN_EINVAL (no 0-RTT, bad arguments, failed handshake).
+ */
+int tern_hs_export_early_keying_material(const struct tern_hs *hs, const char *label,
+					 const uint8_t *context, size_t context_len, uint8_t *out,
+					 size_t len);
+
 /**
  * The handshake interface as an ops table (DESIGN.md: dataplane drives a
  * handshake through it without knowing where it runs). In library mode the
@@ -205,6 +317,34 @@ const struct tern_hs_ops *tern_hs_inline_ops(void);
  * always tern_hs_inline_ops()).
  */
 const struct tern_hs_ops *tern_tls_config_hs_ops(const struct tern_tls_config *cfg);
+
+/* --- getters for the connection API (include/tern/tls.h) ------------------ */
+
+/**
+ * Keying material exporter (RFC 8446 7.5) from the exporter_master_secret.
+ *
+ * @return 0, -TERN_EAGAIN (before the server Finished), -TERN_EINVAL
+ *   (NULL label/out, out_len 0 or above 255 * hash length) or -TERN_EINTERNAL.
+ */
+int tern_hs_export_keying_material(const struct tern_hs *hs, const char *label,
+				   const uint8_t *context, size_t context_len, uint8_t *out,
+				   size_t out_len);
+
+/**
+ * Send a KeyUpdate (RFC 8446 4.6.3) through cb->send at the application
+ * level, then emit the next write secret through cb->on_secret.
+ *
+ * @param request_update ask the peer to update its sending key too.
+ * @return 0, -TERN_EAGAIN (handshake not complete) or the sticky error.
+ */
+int tern_hs_send_key_update(struct tern_hs *hs, bool request_update);
+
+/**
+ * The i-th certificate (0 = leaf) of the chain the peer sent, as DER.
+ *
+ * @return Its length, 0 when there is no such certificate (*der = NULL).
+ */
+size_t tern_hs_peer_certificate(const struct tern_hs *hs, unsigned i, const uint8_t **der);
 
 #ifdef __cplusplus
 }

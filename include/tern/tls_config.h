@@ -113,8 +113,9 @@ int tern_tls_config_set_record_size_limit(struct tern_tls_config *cfg, uint16_t 
 int tern_tls_config_set_middlebox_compat(struct tern_tls_config *cfg, bool on);
 
 /**
- * Server: load the certificate chain (leaf first) and its private key from
- * PEM files. ECDSA P-256/P-384, RSA (signs with RSA-PSS) and Ed25519 keys.
+ * Load the certificate chain (leaf first) and its private key from PEM
+ * files: a server's identity, or a client's for client authentication. ECDSA P-256/P-384, RSA
+ * (signs with RSA-PSS) and Ed25519 keys.
  *
  * @return 0, -TERN_EINVAL (unreadable file, key does not match the leaf,
  *   unsupported key type) or -TERN_ENOMEM.
@@ -123,7 +124,8 @@ int tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *cha
 				    const char *key_pem_file);
 
 /**
- * Client: trust the CA certificates in a PEM file for peer verification.
+ * Trust the CA certificates in a PEM file for peer verification (a client
+ * verifying servers, a server verifying client certificates).
  *
  * @return 0, -TERN_EINVAL (unreadable) or -TERN_ENOMEM.
  */
@@ -135,6 +137,139 @@ int tern_tls_config_load_ca_file(struct tern_tls_config *cfg, const char *ca_pem
  * checked either way.
  */
 int tern_tls_config_set_verify_peer(struct tern_tls_config *cfg, bool verify);
+
+/* --- client authentication (RFC 8446 4.3.2, 4.4.2) ----------------------- */
+
+/** Whether a server asks clients for a certificate. */
+enum tern_tls_client_auth {
+	TERN_TLS_CLIENT_AUTH_NONE = 0,	   /**< no CertificateRequest (default) */
+	TERN_TLS_CLIENT_AUTH_OPTIONAL = 1, /**< ask; a client without one may go on */
+	TERN_TLS_CLIENT_AUTH_REQUIRED = 2, /**< ask; none is fatal (certificate_required) */
+};
+
+/**
+ * Server: request client certificates. The server sends a CertificateRequest
+ * (empty context, signature_algorithms = the schemes tern verifies) in every
+ * full handshake (resumed handshakes are authenticated by the PSK and never
+ * ask). A certificate the client sends is verified against the CAs of
+ * tern_tls_config_load_ca_file() (purpose sslclient, no host name check) and
+ * its CertificateVerify checked; a bad one fails the handshake with the
+ * alert for the reason (bad_certificate, unknown_ca, certificate_expired,
+ * decrypt_error) in both modes. With REQUIRED an empty Certificate fails
+ * with certificate_required (RFC 8446 4.4.2.4). Turns peer verification on
+ * (tern_tls_config_set_verify_peer(false) afterwards skips the chain check
+ * for tests; the signature is checked either way).
+ *
+ * A client answers a CertificateRequest with the chain of
+ * tern_tls_config_load_cert_chain() when its key fits one of the server's
+ * schemes, else with an empty Certificate. The peer's chain is available on
+ * both sides through tern_hs_peer_certificate().
+ *
+ * @return 0 or -TERN_EINVAL (not a server, bad mode).
+ */
+int tern_tls_config_set_client_auth(struct tern_tls_config *cfg, enum tern_tls_client_auth mode);
+
+/* --- resumption (RFC 8446 2.2, 4.6.1) --------------------------------------- */
+
+/** Length of the secret ticket keys are derived from. */
+#define TERN_TLS_TICKET_SECRET_LEN 32
+/** Longest ticket lifetime a server may announce, 7 days (RFC 8446 4.6.1). */
+#define TERN_TLS_TICKET_LIFETIME_MAX 604800u
+
+/**
+ * Server: how many NewSessionTickets to send once the handshake completes
+ * (at the application level, right after the client's Finished). Default 2,
+ * so a client can open two resumed connections with single-use tickets.
+ * 0 turns tickets off; the server still accepts tickets it can decrypt.
+ *
+ * @param n 0..8.
+ * @return 0 or -TERN_ERANGE.
+ */
+int tern_tls_config_set_session_tickets(struct tern_tls_config *cfg, unsigned n);
+
+/**
+ * Server: the lifetime announced in tickets and enforced on resumption
+ * (default 7200 s). A ticket presented later than its lifetime after issue is
+ * ignored (full handshake).
+ *
+ * @param seconds 1..TERN_TLS_TICKET_LIFETIME_MAX.
+ * @return 0 or -TERN_ERANGE.
+ */
+int tern_tls_config_set_ticket_lifetime(struct tern_tls_config *cfg, uint32_t seconds);
+
+/**
+ * Server: the ticket key secret and rotation interval.
+ *
+ * Tickets are stateless: the resumption state is sealed with AES-256-GCM
+ * under a key of the current epoch (floor(now / rotation)), named by a
+ * 16-byte key name in front of the ticket. Keys and names are derived from
+ * the secret with HKDF-SHA256 and the epoch number, so rotation needs no
+ * mutable state, no lock and no timer, and several servers configured with
+ * the same secret accept each other's tickets. Tickets of the current and
+ * the previous epoch are accepted: a ticket stays usable for at least one
+ * rotation interval, so keep the lifetime at or below it. A ticket under
+ * any other key is ignored (full handshake).
+ *
+ * By default a random secret is drawn when the configuration is created and
+ * the rotation is 12 hours.
+ *
+ * @param secret TERN_TLS_TICKET_SECRET_LEN bytes (copied); NULL keeps the current one.
+ * @param rotation_seconds 60..TERN_TLS_TICKET_LIFETIME_MAX; 0 keeps the current one.
+ * @return 0, -TERN_EINVAL or -TERN_ERANGE.
+ */
+int tern_tls_config_set_ticket_key(struct tern_tls_config *cfg, const uint8_t *secret,
+				   uint32_t rotation_seconds);
+
+/**
+ * The wall clock used for ticket issue times, lifetimes and ages, in
+ * milliseconds since the Unix epoch. Default: clock_gettime(CLOCK_REALTIME).
+ * Tests inject one to make tickets expire. now_ms must be thread-safe when
+ * the configuration is shared across threads.
+ *
+ * @param now_ms NULL restores the default.
+ */
+int tern_tls_config_set_clock(struct tern_tls_config *cfg, uint64_t (*now_ms)(void *arg),
+			      void *arg);
+
+/* --- 0-RTT (RFC 8446 2.3, 4.2.10, 8) ----------------------------------------- */
+
+/** Default capacity of a server's anti-replay register (tickets). */
+#define TERN_TLS_ANTI_REPLAY_DEFAULT 4096u
+
+/**
+ * Server: accept up to max bytes of early data (0-RTT) on resumption, and
+ * advertise it in the tickets issued from now on (early_data extension of
+ * NewSessionTicket). 0 (the default) turns 0-RTT off. 0-RTT is accepted
+ * only when the ClientHello offers it with the first PSK identity, no
+ * HelloRetryRequest is needed, the ticket allows it, the ALPN protocol is
+ * the session's, the ticket age agrees within 10 s, and the ticket was never
+ * used for 0-RTT before (anti-replay, see include/tern/handshake.h);
+ * otherwise the handshake goes on in 1-RTT and the early data is rejected.
+ *
+ * @return 0, -TERN_EINVAL (not a server) or -TERN_ENOMEM.
+ */
+int tern_tls_config_set_max_early_data(struct tern_tls_config *cfg, uint32_t max);
+
+/** Server: decline every 0-RTT attempt (tickets then carry no early_data allowance). */
+int tern_tls_config_set_reject_early_data(struct tern_tls_config *cfg, bool reject);
+
+/**
+ * Server: the capacity of the anti-replay register (default
+ * TERN_TLS_ANTI_REPLAY_DEFAULT tickets). When it is full, 0-RTT is
+ * rejected until entries expire. Resets the register.
+ *
+ * @return 0, -TERN_EINVAL, -TERN_ERANGE (0 or above 2^24) or -TERN_ENOMEM.
+ */
+int tern_tls_config_set_anti_replay_capacity(struct tern_tls_config *cfg, uint32_t capacity);
+
+/**
+ * Client: offer 0-RTT when resuming a session whose ticket allows early
+ * data (default off). The application may then send up to
+ * tern_hs_max_early_data() bytes at TERN_HS_LEVEL_EARLY before the
+ * handshake completes, and must resend them if tern_hs_early_data_state()
+ * ends up TERN_HS_EARLY_REJECTED.
+ */
+int tern_tls_config_set_early_data(struct tern_tls_config *cfg, bool enable);
 
 #ifdef __cplusplus
 }

@@ -119,6 +119,14 @@ fill_ch(struct tern_hs_client_hello *ch)
 	ch->exts.cookie.p = pub32;
 	ch->exts.cookie.len = 7;
 	ch->exts.psk_modes = 1u << 1;
+	/* pre_shared_key: last on the wire (4.2.11) */
+	ch->exts.psk_ids[0].identity.p = pub32;
+	ch->exts.psk_ids[0].identity.len = 16;
+	ch->exts.psk_ids[0].obfuscated_age = 0x01020304;
+	ch->exts.psk_binders[0].p = pub32;
+	ch->exts.psk_binders[0].len = 32;
+	ch->exts.n_psk_ids = 1;
+	ch->exts.n_psk_binders = 1;
 }
 
 static size_t

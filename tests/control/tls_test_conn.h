@@ -37,6 +37,13 @@ struct tconn {
 	char keylog[2048]; /* NSS key log lines from the engine */
 	size_t keylog_len;
 	uint8_t scratch[TERN_TLS_MAX_RECORD];
+	/* client: sessions from NewSessionTickets (on_session), in arrival order */
+	uint8_t sess[4][2048];
+	size_t sess_len[4];
+	unsigned n_sess;
+	/* server: 0-RTT application data received at the early level */
+	uint8_t early[16384];
+	size_t early_len;
 };
 
 static int
@@ -160,11 +167,24 @@ tconn_cb_keylog(void *user, const char *line)
 	}
 }
 
+static void
+tconn_cb_session(void *user, const uint8_t *s, size_t len)
+{
+	struct tconn *c = user;
+
+	if (c->n_sess < 4 && len <= sizeof(c->sess[0])) {
+		memcpy(c->sess[c->n_sess], s, len);
+		c->sess_len[c->n_sess++] = len;
+	}
+}
+
 static int
 tconn_init(struct tconn *c, int fd, const struct tern_tls_config *cfg, const char *server_name)
 {
-	static const struct tern_hs_callbacks cb = {
-		.send = tconn_cb_send, .on_secret = tconn_cb_secret, .keylog = tconn_cb_keylog};
+	static const struct tern_hs_callbacks cb = {.send = tconn_cb_send,
+						    .on_secret = tconn_cb_secret,
+						    .keylog = tconn_cb_keylog,
+						    .on_session = tconn_cb_session};
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
@@ -257,6 +277,15 @@ tconn_on_record(struct tconn *c, const uint8_t *rec, size_t len)
 		if (c->peer_alert == TERN_TLS_ALERT_CLOSE_NOTIFY)
 			c->peer_closed = true;
 		return -1;
+	}
+	if (type == TERN_TLS_CT_APPLICATION_DATA && c->rd_level == TERN_HS_LEVEL_EARLY) {
+		if (c->early_len + blen > sizeof(c->early)) {
+			tconn_send_alert(c, TERN_TLS_ALERT_UNEXPECTED_MESSAGE);
+			return -1;
+		}
+		memcpy(c->early + c->early_len, body, blen);
+		c->early_len += blen;
+		return 0;
 	}
 	if (type == TERN_TLS_CT_APPLICATION_DATA) {
 		if (c->rd_level != TERN_HS_LEVEL_APPLICATION ||
