@@ -5,6 +5,7 @@
 /* Option parsing shared by tern-tls-server and tern-tls-client. */
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +19,19 @@
 static const struct {
 	const char *name;
 	uint16_t id;
-} app_suites[] = {
-	{"TLS_AES_128_GCM_SHA256", 0x1301},
-	{"TLS_AES_256_GCM_SHA384", 0x1302},
-	{"TLS_CHACHA20_POLY1305_SHA256", 0x1303},
-	{"AES128-GCM", 0x1301},
-	{"AES256-GCM", 0x1302},
-	{"CHACHA20", 0x1303},
-}, app_groups[] = {
-	{"x25519", TERN_TLS_GROUP_X25519},
-	{"secp256r1", TERN_TLS_GROUP_SECP256R1},
-	{"P-256", TERN_TLS_GROUP_SECP256R1},
-	{"secp384r1", TERN_TLS_GROUP_SECP384R1},
-	{"P-384", TERN_TLS_GROUP_SECP384R1},
+} app_suites[] =
+	{
+		{"TLS_AES_128_GCM_SHA256", 0x1301},
+		{"TLS_AES_256_GCM_SHA384", 0x1302},
+		{"TLS_CHACHA20_POLY1305_SHA256", 0x1303},
+		{"AES128-GCM", 0x1301},
+		{"AES256-GCM", 0x1302},
+		{"CHACHA20", 0x1303},
+},
+  app_groups[] = {
+	  {"x25519", TERN_TLS_GROUP_X25519},   {"secp256r1", TERN_TLS_GROUP_SECP256R1},
+	  {"P-256", TERN_TLS_GROUP_SECP256R1}, {"secp384r1", TERN_TLS_GROUP_SECP384R1},
+	  {"P-384", TERN_TLS_GROUP_SECP384R1},
 };
 
 static const char *app_name = "tern-tls";
@@ -49,7 +50,7 @@ app_die(const char *fmt, ...)
 }
 
 /* "a,b,c" -> ids through a name table; exits with a clear message on an unknown name. */
-#define app_parse_list(arg, table, what, out)                                                     \
+#define app_parse_list(arg, table, what, out)                                                      \
 	app_parse_list_((arg), (table), sizeof(table) / sizeof((table)[0]), (what), (out))
 
 static size_t

@@ -22,20 +22,19 @@
 static void
 usage(void)
 {
-	fprintf(stderr,
-		"usage: tern-tls-client [options] HOST PORT\n"
-		"  --ca FILE         trust these CA certificates (PEM)\n"
-		"  --insecure        do not verify the server certificate (tests only)\n"
-		"  --server-name N   name for SNI and verification (default HOST)\n"
-		"  --http            send 'GET / HTTP/1.1' and print the response\n"
-		"  --alpn PROTO      offer an ALPN protocol (repeatable)\n"
-		"  --suites LIST     cipher suites, e.g. TLS_CHACHA20_POLY1305_SHA256\n"
-		"  --groups LIST     key-exchange groups, e.g. secp384r1,x25519\n"
-		"  --keylog FILE     append NSS key log lines (SSLKEYLOGFILE also works)\n"
-		"  --key-update      request a KeyUpdate after the handshake\n"
-		"  --linger MS       after stdin ends, wait MS for replies (default 1000)\n"
-		"  --timeout MS      give up after MS in total (default 10000)\n"
-		"  --verbose         print the negotiated parameters\n");
+	fprintf(stderr, "usage: tern-tls-client [options] HOST PORT\n"
+			"  --ca FILE         trust these CA certificates (PEM)\n"
+			"  --insecure        do not verify the server certificate (tests only)\n"
+			"  --server-name N   name for SNI and verification (default HOST)\n"
+			"  --http            send 'GET / HTTP/1.1' and print the response\n"
+			"  --alpn PROTO      offer an ALPN protocol (repeatable)\n"
+			"  --suites LIST     cipher suites, e.g. TLS_CHACHA20_POLY1305_SHA256\n"
+			"  --groups LIST     key-exchange groups, e.g. secp384r1,x25519\n"
+			"  --keylog FILE     append NSS key log lines (SSLKEYLOGFILE also works)\n"
+			"  --key-update      request a KeyUpdate after the handshake\n"
+			"  --linger MS       after stdin ends, wait MS for replies (default 1000)\n"
+			"  --timeout MS      give up after MS in total (default 10000)\n"
+			"  --verbose         print the negotiated parameters\n");
 	exit(2);
 }
 
@@ -91,15 +90,21 @@ write_all(int fd, const uint8_t *p, size_t n)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"ca", required_argument, NULL, 'C'},	     {"cafile", required_argument, NULL, 'C'},
-		{"insecure", no_argument, NULL, 'I'},	     {"server-name", required_argument, NULL, 'n'},
-		{"http", no_argument, NULL, 'H'},	     {"alpn", required_argument, NULL, 'a'},
-		{"suites", required_argument, NULL, 's'},    {"groups", required_argument, NULL, 'g'},
-		{"keylog", required_argument, NULL, 'K'},    {"key-update", no_argument, NULL, 'u'},
-		{"linger", required_argument, NULL, 'L'},    {"timeout", required_argument, NULL, 'T'},
-		{"verbose", no_argument, NULL, 'v'},	     {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"ca", required_argument, NULL, 'C'},
+					     {"cafile", required_argument, NULL, 'C'},
+					     {"insecure", no_argument, NULL, 'I'},
+					     {"server-name", required_argument, NULL, 'n'},
+					     {"http", no_argument, NULL, 'H'},
+					     {"alpn", required_argument, NULL, 'a'},
+					     {"suites", required_argument, NULL, 's'},
+					     {"groups", required_argument, NULL, 'g'},
+					     {"keylog", required_argument, NULL, 'K'},
+					     {"key-update", no_argument, NULL, 'u'},
+					     {"linger", required_argument, NULL, 'L'},
+					     {"timeout", required_argument, NULL, 'T'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *ca = NULL, *sni = NULL, *suites = NULL, *groups = NULL, *keylog_path = NULL;
 	const char *alpn[APP_LIST_MAX];
 	bool insecure = false, http = false, key_update = false, verbose = false;

@@ -27,10 +27,10 @@ struct sconn {
 	int fd;
 	unsigned id;
 	struct tern_tls_conn *tls;
-	bool reported;	   /* handshake details printed */
-	bool responded;	   /* http: response queued */
-	bool closing;	   /* close_notify queued: close when flushed */
-	uint8_t hdr[4];	   /* http: last bytes of the request, to find CRLFCRLF */
+	bool reported;	     /* handshake details printed */
+	bool responded;	     /* http: response queued */
+	bool closing;	     /* close_notify queued: close when flushed */
+	uint8_t hdr[4];	     /* http: last bytes of the request, to find CRLFCRLF */
 	uint8_t pend[16384]; /* echo: plaintext not yet accepted by the writer */
 	size_t pend_len;
 };
@@ -62,7 +62,8 @@ usage(void)
 		"  --mode echo|http  echo bytes back (default) or answer one HTTP/1.1 request\n"
 		"  --body TEXT       http mode: the response body\n"
 		"  --alpn PROTO      offer an ALPN protocol (repeatable, preference order)\n"
-		"  --suites LIST     cipher suites, e.g. TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256\n"
+		"  --suites LIST     cipher suites, e.g. "
+		"TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256\n"
 		"  --groups LIST     key-exchange groups, e.g. x25519,secp256r1,secp384r1\n"
 		"  --keylog FILE     append NSS key log lines (SSLKEYLOGFILE also works)\n"
 		"  --verbose         print each connection's parameters\n");
@@ -72,6 +73,13 @@ usage(void)
 static void
 sconn_close(struct sconn *c)
 {
+	uint64_t ku_s, ku_r;
+
+	if (srv.verbose) {
+		tern_tls_conn_key_updates(c->tls, &ku_s, &ku_r);
+		fprintf(stderr, "%s: conn %u: closed, key updates sent %llu received %llu\n",
+			app_name, c->id, (unsigned long long)ku_s, (unsigned long long)ku_r);
+	}
 	epoll_ctl(srv.ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	tern_tls_conn_free(c->tls);
@@ -89,7 +97,8 @@ report(struct sconn *c)
 	c->reported = true;
 	if (!srv.verbose)
 		return;
-	fprintf(stderr, "%s: conn %u: handshake done, TLS 1.3, %s, group 0x%04x, alpn '%.*s', sni '%s'\n",
+	fprintf(stderr,
+		"%s: conn %u: handshake done, TLS 1.3, %s, group 0x%04x, alpn '%.*s', sni '%s'\n",
 		app_name, c->id, app_suite_name(suite), tern_tls_conn_negotiated_group(c->tls),
 		(int)alpn_len, alpn_len ? (const char *)alpn : "", sni != NULL ? sni : "");
 }
@@ -104,7 +113,8 @@ http_respond(struct sconn *c)
 			 strlen(srv.body), srv.body);
 
 	c->responded = true;
-	if (n < 0 || (size_t)n >= sizeof(resp) || tern_tls_conn_writer_write(c->tls, resp, (size_t)n) != n)
+	if (n < 0 || (size_t)n >= sizeof(resp) ||
+	    tern_tls_conn_writer_write(c->tls, resp, (size_t)n) != n)
 		fprintf(stderr, "%s: conn %u: response did not fit\n", app_name, c->id);
 	tern_tls_conn_send_close_notify(c->tls);
 	c->closing = true;
@@ -148,7 +158,8 @@ handle_plaintext(struct sconn *c)
 			fprintf(stderr, "%s: conn %u: peer closed\n", app_name, c->id);
 		tern_tls_conn_send_close_notify(c->tls);
 		c->closing = true;
-	} else if (n == -TERN_EPROTO && tern_tls_conn_error(c->tls, NULL, NULL) == 0) {
+	} else if (n == -TERN_EPROTO && !c->closing &&
+		   tern_tls_conn_error(c->tls, NULL, NULL) == 0) {
 		fprintf(stderr, "%s: conn %u: transport closed without close_notify\n", app_name,
 			c->id);
 		c->closing = true;
@@ -183,7 +194,8 @@ sconn_io(struct sconn *c, uint32_t events)
 			handle_plaintext(c);
 		}
 		if (n < 0 && n != -TERN_EAGAIN && n != -TERN_ENOBUFS && !c->closing) {
-			fprintf(stderr, "%s: conn %u: read: %s\n", app_name, c->id, strerror(errno));
+			fprintf(stderr, "%s: conn %u: read: %s\n", app_name, c->id,
+				strerror(errno));
 			sconn_close(c);
 			return false;
 		}
@@ -214,14 +226,19 @@ sconn_io(struct sconn *c, uint32_t events)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"port", required_argument, NULL, 'p'},	   {"listen", required_argument, NULL, 'l'},
-		{"cert", required_argument, NULL, 'c'},	   {"key", required_argument, NULL, 'k'},
-		{"mode", required_argument, NULL, 'm'},	   {"body", required_argument, NULL, 'b'},
-		{"alpn", required_argument, NULL, 'a'},	   {"suites", required_argument, NULL, 's'},
-		{"groups", required_argument, NULL, 'g'},  {"keylog", required_argument, NULL, 'K'},
-		{"verbose", no_argument, NULL, 'v'},	   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"port", required_argument, NULL, 'p'},
+					     {"listen", required_argument, NULL, 'l'},
+					     {"cert", required_argument, NULL, 'c'},
+					     {"key", required_argument, NULL, 'k'},
+					     {"mode", required_argument, NULL, 'm'},
+					     {"body", required_argument, NULL, 'b'},
+					     {"alpn", required_argument, NULL, 'a'},
+					     {"suites", required_argument, NULL, 's'},
+					     {"groups", required_argument, NULL, 'g'},
+					     {"keylog", required_argument, NULL, 'K'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *cert = NULL, *key = NULL, *suites = NULL, *groups = NULL, *keylog = NULL;
 	const char *listen_addr = "127.0.0.1", *alpn[APP_LIST_MAX];
 	struct epoll_event ev, events[MAX_EVENTS];
