@@ -5,7 +5,7 @@ BUILD   ?= build
 MESON   ?= meson
 DEPS    ?= 1
 
-.PHONY: all deps setup build test demo bench bench-json asan fuzz format clean
+.PHONY: all deps setup build test demo bench bench-engine format clean
 
 all: build
 
@@ -30,6 +30,9 @@ demo: build
 
 bench: build
 	./scripts/bench-report $(BUILD)/bench/tern-bench-crypto --reps 3 --out $(BUILD)/bench-crypto.json
+
+bench-engine: build
+	./scripts/bench-engine --build $(BUILD) --out $(BUILD)/bench-engine.json
 
 format:
 	git ls-files '*.c' '*.h' '*.cc' | xargs clang-format -i
