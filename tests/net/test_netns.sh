@@ -79,14 +79,15 @@ rc=0
 check_ping() { # $1: label, rest: ping args
 	label=$1
 	shift
-	out=$(ip netns exec "$NS" ping -n -c 5 -i 0.2 -W 2 "$@" 2>&1)
+	out=$(ip netns exec "$NS" ping -n -c 5 -i 0.2 -w 15 "$@" 2>&1)
 	echo "$out" | tail -2
 	if ! echo "$out" | grep -q " 5 received"; then
 		# One more round: on a loaded 2-core machine the polling
-		# process can be descheduled past ping's wait; a real bug
+		# process can be descheduled for long; -w makes ping wait for
+		# late replies (up to 15 s) instead of giving up. A real bug
 		# loses this round too.
 		echo "retry $label"
-		out=$(ip netns exec "$NS" ping -n -c 5 -i 0.2 -W 2 "$@" 2>&1)
+		out=$(ip netns exec "$NS" ping -n -c 5 -i 0.2 -w 15 "$@" 2>&1)
 		echo "$out" | tail -2
 	fi
 	if echo "$out" | grep -q " 5 received"; then
