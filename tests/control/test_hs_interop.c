@@ -20,6 +20,7 @@
 
 #include "hs_test_util.h"
 #include "tls_test_conn.h"
+#include "peer_proc.h"
 
 static char cert_pem[160], key_pem[160];
 
@@ -158,70 +159,6 @@ check_keylog(const char *ours, const char *path)
 	}
 	CHECK_EQ(lines, 4);
 	unlink(path);
-}
-
-static pid_t peer_pid;
-
-static void
-kill_peer(void)
-{
-	int st;
-
-	if (peer_pid > 0) {
-		kill(-peer_pid, SIGTERM);
-		waitpid(peer_pid, &st, 0);
-		peer_pid = 0;
-	}
-}
-
-/* Run a shell command in its own process group (so that the pipeline can be killed). */
-static pid_t
-spawn(const char *cmd)
-{
-	pid_t pid = fork();
-
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	return pid;
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	REQUIRE(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
-	REQUIRE(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-connect_retry(int port, int timeout_ms)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	int i, fd;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	for (i = 0; i < timeout_ms / 50; i++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		REQUIRE(fd >= 0);
-		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
-			return fd;
-		close(fd);
-		usleep(50000);
-	}
-	return -1;
 }
 
 static const char *
