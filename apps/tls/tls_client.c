@@ -32,7 +32,8 @@ usage(void)
 			"  --groups LIST     key-exchange groups, e.g. secp384r1,x25519\n"
 			"  --keylog FILE     append NSS key log lines (SSLKEYLOGFILE also works)\n"
 			"  --key-update      request a KeyUpdate after the handshake\n"
-			"  --linger MS       after stdin ends, wait MS for replies (default 1000)\n"
+			"  --linger MS       after stdin ends, wait until no reply came for MS "
+			"(default 1000)\n"
 			"  --timeout MS      give up after MS in total (default 10000)\n"
 			"  --verbose         print the negotiated parameters\n");
 	exit(2);
@@ -115,6 +116,9 @@ main(int argc, char **argv)
 	struct tern_tls_conn *conn;
 	size_t n_alpn = 0;
 	uint8_t buf[16384];
+	/* stdin bytes the writer had no room for yet (its buffer limit) */
+	uint8_t pend[16384];
+	size_t pend_off = 0, pend_len = 0;
 	FILE *keylog;
 	int fd, o, rc, status = 0;
 	ssize_t n;
@@ -212,10 +216,20 @@ main(int argc, char **argv)
 			(void)tern_tls_conn_complete_io(conn, fd);
 			break;
 		}
+		/* Plaintext from stdin only once connected, and only once what the
+		 * writer refused before (its buffer was full) has gone in. */
+		if (pend_len != 0) {
+			n = tern_tls_conn_writer_write(conn, pend + pend_off, pend_len);
+			if (n < 0)
+				app_die("write: %s", tern_strerror((int)n));
+			pend_off += (size_t)n;
+			pend_len -= (size_t)n;
+		}
 		if (tern_tls_conn_wants_write(conn))
 			p[0].events |= POLLOUT;
-		/* Plaintext from stdin only once connected, and only while the writer has room. */
-		p[1].fd = stdin_open && !tern_tls_conn_is_handshaking(conn) ? STDIN_FILENO : -1;
+		p[1].fd = stdin_open && pend_len == 0 && !tern_tls_conn_is_handshaking(conn)
+				  ? STDIN_FILENO
+				  : -1;
 		wait = (linger_until >= 0 ? linger_until : deadline) - t;
 		if (poll(p, 2, (int)(wait > 200 ? 200 : wait)) < 0 && errno != EINTR)
 			app_die("poll: %s", strerror(errno));
@@ -235,8 +249,15 @@ main(int argc, char **argv)
 				status = 1;
 				break;
 			}
-			while ((n = tern_tls_conn_reader_read(conn, buf, sizeof(buf))) > 0)
+			/* Reading plaintext makes room: decrypt records already
+			 * taken off the socket before asking for more. */
+			while ((n = tern_tls_conn_reader_read(conn, buf, sizeof(buf))) > 0) {
 				write_all(STDOUT_FILENO, buf, (size_t)n);
+				if (linger_until >= 0) /* replies still coming: keep waiting */
+					linger_until = now_ms() + linger;
+				if (tern_tls_conn_process_new_packets(conn, NULL) != 0)
+					break;
+			}
 			if (n == 0) {
 				/* close_notify: answer and exit. */
 				tern_tls_conn_send_close_notify(conn);
@@ -271,14 +292,23 @@ main(int argc, char **argv)
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			n = read(STDIN_FILENO, buf, sizeof(buf));
-			if (n > 0 && tern_tls_conn_writer_write(conn, buf, (size_t)n) != n)
-				app_die("send buffer full");
+			if (n > 0) {
+				ssize_t w = tern_tls_conn_writer_write(conn, buf, (size_t)n);
+
+				if (w < 0)
+					app_die("write: %s", tern_strerror((int)w));
+				/* Keep what did not fit; stdin waits until it has. */
+				pend_off = 0;
+				pend_len = (size_t)(n - w);
+				memcpy(pend, buf + w, pend_len);
+			}
 			if (n <= 0) {
 				stdin_open = false;
 				linger_until = now_ms() + linger;
 			}
 		}
-		if (!stdin_open && !http && linger_until < 0 && !tern_tls_conn_is_handshaking(conn))
+		if (!stdin_open && !http && linger_until < 0 && pend_len == 0 &&
+		    !tern_tls_conn_is_handshaking(conn))
 			linger_until = now_ms() + linger;
 	}
 	if (verbose && status == 0) {

@@ -137,6 +137,11 @@ handle_plaintext(struct sconn *c)
 			c->pend_len -= (size_t)w;
 			continue;
 		}
+		/* Records read earlier may still wait for plaintext room (the
+		 * buffer limit): decrypt them now; no socket event will come
+		 * for bytes already taken off the socket. */
+		if (tern_tls_conn_process_new_packets(c->tls, NULL) != 0)
+			return; /* reported by sconn_io */
 		n = tern_tls_conn_reader_read(c->tls, buf, sizeof(buf));
 		if (n <= 0)
 			break;

@@ -208,6 +208,10 @@ big=$(head -c 300000 /dev/urandom | base64 -w 76)
 out=$( (printf '%s\n' "$big"; sleep 1) | timeout 15 "$CLIENT" --ca "$W/ca.pem" --alpn echo \
 	--key-update --verbose --linger 1500 localhost "$SPORT" 2>"$W/tt.err")
 check "tern-tls-client <-> tern-tls-server: 400 KB echoed intact" [ "$out" = "$big" ]
+if [ "$out" != "$big" ]; then
+	echo "   sent ${#big} bytes, got ${#out} back; client stderr:"
+	tail -n 5 "$W/tt.err" | sed 's/^/   /'
+fi
 check "... ALPN echo" grep -q "alpn 'echo'" "$W/tt.err"
 check "... key update both ways" grep -q "key updates sent 1 received 1" "$W/tt.err"
 stop_server
