@@ -134,6 +134,11 @@ struct tern_tls_io_state {
  * buffer limit), queue answers (handshake messages, KeyUpdate responses,
  * alerts) for write_tls.
  *
+ * Records left undecrypted because the plaintext buffer was full stay
+ * inside the connection: after draining plaintext with
+ * tern_tls_conn_reader_read(), call this again. No transport event will
+ * announce them, since their bytes have already been read.
+ *
  * @return 0 (state filled if not NULL) or the sticky error; the alert it
  *   queued still has to be written with write_tls.
  */
