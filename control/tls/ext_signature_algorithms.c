@@ -6,33 +6,15 @@
 static bool
 send(const struct tern_hs_exts *e, unsigned ctx, struct tern_wcursor *w)
 {
-	uint8_t *len;
-	unsigned i;
-
 	(void)ctx;
-	if (!tern_wcursor_reserve(w, 2, &len))
-		return false;
-	for (i = 0; i < e->n_sigalgs; i++)
-		if (!tern_wcursor_u16(w, e->sigalgs[i]))
-			return false;
-	tern_hs_patch_len(w, len, 2);
-	return true;
+	return tern_hs_write_u16_list(w, e->sigalgs, e->n_sigalgs);
 }
 
 static enum tern_tls_alert
 recv(struct tern_hs_exts *e, unsigned ctx, struct tern_rcursor *r)
 {
-	struct tern_rcursor list;
-	uint16_t s;
-
 	(void)ctx;
-	if (!tern_hs_read_vec(r, 2, &list) || tern_rcursor_left(&list) < 2 ||
-	    tern_rcursor_left(&list) % 2 != 0)
-		return TERN_TLS_ALERT_DECODE_ERROR;
-	while (tern_rcursor_u16(&list, &s))
-		if (e->n_sigalgs < TERN_HS_MAX_SIGALGS)
-			e->sigalgs[e->n_sigalgs++] = s;
-	return TERN_TLS_ALERT_NONE;
+	return tern_hs_read_u16_list(r, e->sigalgs, &e->n_sigalgs, TERN_HS_MAX_SIGALGS);
 }
 
 static enum tern_tls_alert

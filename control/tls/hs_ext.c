@@ -50,6 +50,36 @@ tern_hs_patch_len(struct tern_wcursor *w, uint8_t *at, size_t n)
 }
 
 bool
+tern_hs_write_u16_list(struct tern_wcursor *w, const uint16_t *v, size_t n)
+{
+	uint8_t *len;
+	size_t i;
+
+	if (!tern_wcursor_reserve(w, 2, &len))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!tern_wcursor_u16(w, v[i]))
+			return false;
+	tern_hs_patch_len(w, len, 2);
+	return true;
+}
+
+enum tern_tls_alert
+tern_hs_read_u16_list(struct tern_rcursor *r, uint16_t *v, uint8_t *n, size_t max)
+{
+	struct tern_rcursor list;
+	uint16_t x;
+
+	if (!tern_hs_read_vec(r, 2, &list) || tern_rcursor_left(&list) < 2 ||
+	    tern_rcursor_left(&list) % 2 != 0)
+		return TERN_TLS_ALERT_DECODE_ERROR;
+	while (tern_rcursor_u16(&list, &x))
+		if (*n < max)
+			v[(*n)++] = x;
+	return TERN_TLS_ALERT_NONE;
+}
+
+bool
 tern_hs_msg_begin(struct tern_wcursor *w, uint8_t type, uint8_t **len_at)
 {
 	return tern_wcursor_u8(w, type) && tern_wcursor_reserve(w, 3, len_at);

@@ -191,6 +191,12 @@ void tern_hs_msg_end(struct tern_wcursor *w, uint8_t *len_at);
 bool tern_hs_read_vec(struct tern_rcursor *r, size_t len_bytes, struct tern_rcursor *sub);
 /* Back-patch a length prefix of n bytes reserved at at. */
 void tern_hs_patch_len(struct tern_wcursor *w, uint8_t *at, size_t n);
+/* A u16-length-prefixed list of u16 values (supported_groups,
+ * signature_algorithms). Reading keeps the first max values and requires a
+ * non-empty, even-length list (decode_error otherwise). */
+bool tern_hs_write_u16_list(struct tern_wcursor *w, const uint16_t *v, size_t n);
+enum tern_tls_alert tern_hs_read_u16_list(struct tern_rcursor *r, uint16_t *v, uint8_t *n,
+					  size_t max);
 
 /* --- messages --------------------------------------------------------- */
 
