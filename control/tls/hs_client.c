@@ -89,6 +89,11 @@ send_client_hello(struct tern_hs *hs)
 	/* Never after a HelloRetryRequest (4.2.10). */
 	if (hs->early_state == TERN_HS_EARLY_OFFERED && !hs->hrr)
 		ch.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA);
+	if (hs->quic) {
+		ch.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS);
+		ch.exts.quic_tp.p = hs->quic_tp;
+		ch.exts.quic_tp.len = (uint32_t)hs->quic_tp_len;
+	}
 	hs->sent_exts = ch.exts.present;
 
 	buf = malloc(cap);
@@ -166,8 +171,8 @@ tern_hs_client_start(struct tern_hs *hs)
 {
 	if (RAND_bytes(hs->random, TERN_HS_RANDOM_LEN) != 1)
 		return HS_INTERNAL(hs, "random");
-	if (hs->cfg->compat) {
-		/* Middlebox compatibility mode: a non-empty session id (D.4). */
+	if (hs->cfg->compat && !hs->quic) {
+		/* Middlebox compatibility mode (D.4); never in QUIC (RFC 9001 8.4). */
 		hs->session_id_len = TERN_HS_SESSION_ID_MAX;
 		if (RAND_bytes(hs->session_id, TERN_HS_SESSION_ID_MAX) != 1)
 			return HS_INTERNAL(hs, "random");
@@ -318,8 +323,11 @@ tern_hs_client_recv_server_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 	hs->ch1 = NULL;
 	if (rc == 0)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_READ, hs->s_hs);
-	/* While 0-RTT may be accepted we keep writing with the early key (4.5). */
-	if (rc == 0 && hs->early_state != TERN_HS_EARLY_OFFERED)
+	/*
+	 * While 0-RTT may be accepted we keep writing with the early key (4.5);
+	 * QUIC has a packet space per level and needs the handshake key now.
+	 */
+	if (rc == 0 && (hs->early_state != TERN_HS_EARLY_OFFERED || hs->quic))
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE, hs->c_hs);
 	if (rc == 0)
 		hs->state = TERN_HS_ST_CLIENT_WAIT_EE;
@@ -335,12 +343,24 @@ tern_hs_client_recv_encrypted_extensions(struct tern_hs *hs, struct tern_rcursor
 	uint32_t answers = TERN_HS_EXT_BIT(TERN_HS_EXT_SERVER_NAME) |
 			   TERN_HS_EXT_BIT(TERN_HS_EXT_ALPN) |
 			   TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT) |
-			   TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA);
+			   TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA) |
+			   TERN_HS_EXT_BIT(TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS);
 	unsigned i;
 	int rc;
 
 	if (a != TERN_TLS_ALERT_NONE)
 		return HS_FAIL(hs, a, "malformed EncryptedExtensions");
+	if (hs->quic) {
+		/* RFC 9001 8.1 and 8.2. */
+		if (!(ee.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_ALPN)))
+			return HS_FAIL(hs, TERN_TLS_ALERT_NO_APPLICATION_PROTOCOL,
+				       "QUIC server negotiated no ALPN protocol");
+		if (!(ee.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS)))
+			return HS_FAIL(hs, TERN_TLS_ALERT_MISSING_EXTENSION,
+				       "QUIC server sent no quic_transport_parameters");
+		if ((rc = tern_hs_store_peer_quic_tp(hs, &ee.exts)) != 0)
+			return rc;
+	}
 	/* Answers to requests we did not make (4.2). */
 	if (ee.exts.present & answers & ~hs->sent_exts)
 		return HS_FAIL(hs, TERN_TLS_ALERT_UNSUPPORTED_EXTENSION,
@@ -367,7 +387,9 @@ tern_hs_client_recv_encrypted_extensions(struct tern_hs *hs, struct tern_rcursor
 	} else if (hs->early_state == TERN_HS_EARLY_OFFERED) {
 		/* Rejected: stop early data, write with the handshake key from now on. */
 		hs->early_state = TERN_HS_EARLY_REJECTED;
-		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE, hs->c_hs);
+		rc = hs->quic ? 0
+			      : tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE,
+						    hs->c_hs);
 		if (rc != 0)
 			return rc;
 	}
@@ -534,7 +556,7 @@ tern_hs_client_recv_finished(struct tern_hs *hs, struct tern_rcursor *body, cons
 		rc = tern_hs_derive_app_secrets(hs);
 	if (rc == 0)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_APPLICATION, TERN_HS_READ, hs->s_ap);
-	if (rc == 0 && hs->early_state == TERN_HS_EARLY_ACCEPTED) {
+	if (rc == 0 && hs->early_state == TERN_HS_EARLY_ACCEPTED && !hs->quic) {
 		/* EndOfEarlyData under the early key, then the handshake key (4.5). */
 		static const uint8_t eoed[TERN_HS_HEADER_LEN] = {TERN_HS_END_OF_EARLY_DATA, 0, 0,
 								 0};
@@ -591,6 +613,11 @@ tern_hs_client_recv_new_session_ticket(struct tern_hs *hs, struct tern_rcursor *
 	if (a != TERN_TLS_ALERT_NONE)
 		return HS_FAIL(hs, a, "malformed NewSessionTicket");
 	/* Lifetime 0: "discard the ticket immediately" (4.6.1). */
+	/* QUIC bounds 0-RTT by flow control instead (RFC 9001 4.6.1). */
+	if (hs->quic && (nst.exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA)) &&
+	    nst.exts.max_early_data != 0xffffffffu)
+		return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+			       "QUIC ticket with max_early_data_size other than 0xffffffff");
 	if (hs->cb.on_session == NULL || nst.lifetime == 0)
 		return 0;
 	memset(&st, 0, sizeof(st));

@@ -19,6 +19,7 @@ const struct tern_hs_ext_type *const tern_hs_ext_table[TERN_HS_EXT_COUNT] = {
 	[TERN_HS_EXT_PSK_KEY_EXCHANGE_MODES] = &tern_hs_ext_psk_key_exchange_modes,
 	[TERN_HS_EXT_KEY_SHARE] = &tern_hs_ext_key_share,
 	[TERN_HS_EXT_EARLY_DATA] = &tern_hs_ext_early_data,
+	[TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS] = &tern_hs_ext_quic_transport_parameters,
 	[TERN_HS_EXT_PRE_SHARED_KEY] = &tern_hs_ext_pre_shared_key,
 };
 

@@ -199,7 +199,15 @@ struct tern_hs {
 	uint8_t c_early[TERN_HASH_MAX_LEN];
 	uint8_t early_exp[TERN_HASH_MAX_LEN]; /* early_exporter_master_secret */
 	const struct tern_tls13_suite *early_suite;
+
+	/* QUIC mode (RFC 9001 8): our transport parameters, the peer's */
+	bool quic;
+	uint8_t *quic_tp, *peer_quic_tp;
+	size_t quic_tp_len, peer_quic_tp_len;
 };
+
+/* QUIC mode: keep a copy of the peer's quic_transport_parameters. */
+int tern_hs_store_peer_quic_tp(struct tern_hs *hs, const struct tern_hs_exts *e);
 
 /* Fail the handshake (sticky): returns the negative code. */
 int tern_hs_fail(struct tern_hs *hs, int err, enum tern_tls_alert alert, const char *fmt, ...)

@@ -202,6 +202,9 @@ tern_hs_send_key_update(struct tern_hs *hs, bool request_update)
 		return hs->error;
 	if (hs->state != TERN_HS_ST_CLIENT_CONNECTED && hs->state != TERN_HS_ST_SERVER_CONNECTED)
 		return -TERN_EAGAIN;
+	/* QUIC updates keys with the key phase bit (RFC 9001 6). */
+	if (hs->quic)
+		return -TERN_EINVAL;
 	/* Sent under the current key, then the write key moves on (RFC 8446 4.6.3). */
 	tern_wcursor_init(&w, out, sizeof(out));
 	if (!tern_hs_key_update_write(&w, &ku))

@@ -74,6 +74,7 @@ enum tern_hs_ext_id {
 	TERN_HS_EXT_PSK_KEY_EXCHANGE_MODES,
 	TERN_HS_EXT_KEY_SHARE,
 	TERN_HS_EXT_EARLY_DATA,
+	TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS,
 	/* Must stay the last row: pre_shared_key is written last (RFC 8446 4.2.11). */
 	TERN_HS_EXT_PRE_SHARED_KEY,
 	TERN_HS_EXT_COUNT
@@ -136,6 +137,8 @@ struct tern_hs_exts {
 	uint16_t psk_selected;
 	/* early_data: empty in CH and EE; NST: max_early_data_size (4.2.10) */
 	uint32_t max_early_data;
+	/* quic_transport_parameters (RFC 9001 8.2): opaque to TLS */
+	struct tern_hs_view quic_tp;
 };
 
 /* One row of the extension table (s2n's s2n_extension_type). */
@@ -163,6 +166,7 @@ extern const struct tern_hs_ext_type tern_hs_ext_cookie;
 extern const struct tern_hs_ext_type tern_hs_ext_psk_key_exchange_modes;
 extern const struct tern_hs_ext_type tern_hs_ext_key_share;
 extern const struct tern_hs_ext_type tern_hs_ext_early_data;
+extern const struct tern_hs_ext_type tern_hs_ext_quic_transport_parameters;
 extern const struct tern_hs_ext_type tern_hs_ext_pre_shared_key;
 
 /* The table, indexed by enum tern_hs_ext_id. */

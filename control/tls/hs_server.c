@@ -52,6 +52,23 @@ choose_alpn(struct tern_hs *hs, const struct tern_hs_exts *e)
 	return TERN_TLS_ALERT_NO_APPLICATION_PROTOCOL;
 }
 
+/* What QUIC adds to a ClientHello's rules (RFC 9001 8.1, 8.2, 8.4). */
+static int
+quic_client_hello_checks(struct tern_hs *hs, const struct tern_hs_client_hello *ch)
+{
+	if (hs->alpn_len == 0)
+		return HS_FAIL(hs, TERN_TLS_ALERT_NO_APPLICATION_PROTOCOL,
+			       "QUIC ClientHello without a common ALPN protocol");
+	/* 8.4 says PROTOCOL_VIOLATION; TLS can only name an alert. */
+	if (ch->session_id_len != 0)
+		return HS_FAIL(hs, TERN_TLS_ALERT_ILLEGAL_PARAMETER,
+			       "QUIC ClientHello with a legacy_session_id");
+	if (!(ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS)))
+		return HS_FAIL(hs, TERN_TLS_ALERT_MISSING_EXTENSION,
+			       "QUIC ClientHello without quic_transport_parameters");
+	return tern_hs_store_peer_quic_tp(hs, &ch->exts);
+}
+
 /*
  * Find the first offered ticket we can use: it decrypts under a current
  * ticket key, is within its lifetime, names a suite we and the client
@@ -198,6 +215,11 @@ send_server_flight(struct tern_hs *hs, const struct tern_hs_exts *chx)
 		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_SERVER_NAME);
 	if (hs->early_state == TERN_HS_EARLY_ACCEPTED)
 		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA);
+	if (hs->quic) {
+		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_QUIC_TRANSPORT_PARAMETERS);
+		ee.exts.quic_tp.p = hs->quic_tp;
+		ee.exts.quic_tp.len = (uint32_t)hs->quic_tp_len;
+	}
 	if ((chx->present & TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT)) &&
 	    cfg->record_size_limit != 0) {
 		ee.exts.present |= TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT);
@@ -317,8 +339,8 @@ send_server_hello(struct tern_hs *hs, const struct tern_hs_client_hello *ch,
 		rc = tern_hs_send(hs, TERN_HS_LEVEL_INITIAL, out, w.off);
 	if (rc == 0)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_WRITE, hs->s_hs);
-	/* With 0-RTT the client writes with the early key until EndOfEarlyData. */
-	if (rc == 0 && hs->early_state != TERN_HS_EARLY_ACCEPTED)
+	/* With 0-RTT the client writes with the early key until EndOfEarlyData; QUIC has none. */
+	if (rc == 0 && (hs->early_state != TERN_HS_EARLY_ACCEPTED || hs->quic))
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_HANDSHAKE, TERN_HS_READ, hs->c_hs);
 	if (rc == 0)
 		rc = send_server_flight(hs, &ch->exts);
@@ -327,8 +349,9 @@ send_server_hello(struct tern_hs *hs, const struct tern_hs_client_hello *ch,
 	if (rc == 0)
 		rc = tern_hs_emit_secret(hs, TERN_HS_LEVEL_APPLICATION, TERN_HS_WRITE, hs->s_ap);
 	if (rc == 0)
-		hs->state = hs->early_state == TERN_HS_EARLY_ACCEPTED ? TERN_HS_ST_SERVER_WAIT_EOED
-			    : hs->cert_requested		      ? TERN_HS_ST_SERVER_WAIT_CERT
+		hs->state = hs->early_state == TERN_HS_EARLY_ACCEPTED && !hs->quic
+				    ? TERN_HS_ST_SERVER_WAIT_EOED
+			    : hs->cert_requested ? TERN_HS_ST_SERVER_WAIT_CERT
 						 : TERN_HS_ST_SERVER_WAIT_FINISHED;
 	return rc;
 }
@@ -466,6 +489,8 @@ tern_hs_server_recv_client_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 			rc = HS_FAIL(hs, a, "no common ALPN protocol");
 			goto out;
 		}
+		if (hs->quic && (rc = quic_client_hello_checks(hs, ch)) != 0)
+			goto out;
 		if (ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_RECORD_SIZE_LIMIT))
 			hs->peer_rsl = ch->exts.record_size_limit;
 		if (ch->exts.present & TERN_HS_EXT_BIT(TERN_HS_EXT_EARLY_DATA)) {
@@ -476,7 +501,7 @@ tern_hs_server_recv_client_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 						     ch->exts.psk_ids[0].identity.p,
 						     ch->exts.psk_ids[0].identity.len)) {
 				hs->early_state = TERN_HS_EARLY_ACCEPTED;
-				hs->early_max = cfg->max_early_data;
+				hs->early_max = hs->quic ? 0xffffffffu : cfg->max_early_data;
 				rc = tern_hs_early_secret(hs, hs->suite, TERN_HS_READ, msg, len);
 				if (rc != 0)
 					goto out;
@@ -561,7 +586,7 @@ tern_hs_server_send_tickets(struct tern_hs *hs)
 		st.opaque.p = hs->res_data;
 		st.opaque.len = hs->res_data_len;
 		if (cfg->max_early_data > 0 && !cfg->reject_early_data)
-			st.max_early_data = cfg->max_early_data;
+			st.max_early_data = hs->quic ? 0xffffffffu : cfg->max_early_data;
 		/* The PSK of this ticket (4.6.1); distinct nonces give distinct PSKs. */
 		if (RAND_bytes((uint8_t *)&st.age_add, sizeof(st.age_add)) != 1 ||
 		    tern_hkdf_expand_label(hs->suite->hash, hs->res_master, hl, "resumption", nonce,

@@ -163,6 +163,8 @@ tern_hs_free(struct tern_hs *hs)
 	EVP_PKEY_free(hs->kex);
 	EVP_PKEY_free(hs->peer_key);
 	free(hs->peer_chain);
+	free(hs->quic_tp);
+	free(hs->peer_quic_tp);
 	tern_hs_resume_free(hs); /* the client's offered session (tls-psk) */
 	free(hs->ch1);
 	if (hs->in != NULL)
@@ -205,6 +207,9 @@ tern_hs_start(struct tern_hs *hs)
 	/* Verifying a certificate without a name to check it against proves nothing. */
 	if (hs->cfg->verify && !hs->has_server_name)
 		return -TERN_EINVAL;
+	/* QUIC has no application protocol of its own: ALPN is mandatory (RFC 9001 8.1). */
+	if (hs->quic && hs->cfg->n_alpn == 0)
+		return -TERN_EINVAL;
 	return tern_hs_client_start(hs);
 }
 
@@ -229,6 +234,9 @@ dispatch(struct tern_hs *hs, enum tern_hs_level level, const uint8_t *msg, size_
 		if (hs_table[i].state != hs->state || hs_table[i].msg_type != msg[0])
 			continue;
 		if (hs_table[i].level != level)
+			break;
+		/* QUIC updates keys with the key phase bit, never with KeyUpdate (RFC 9001 6). */
+		if (hs->quic && msg[0] == TERN_HS_KEY_UPDATE)
 			break;
 		tern_rcursor_init(&body, msg + TERN_HS_HEADER_LEN, len - TERN_HS_HEADER_LEN);
 		return hs_table[i].handler(hs, &body, msg, len);
@@ -393,6 +401,8 @@ static const struct tern_hs_ops inline_ops = {
 	.recv = tern_hs_recv,
 	.is_complete = tern_hs_is_complete,
 	.alert = tern_hs_alert,
+	.set_quic_transport_params = tern_hs_set_quic_transport_params,
+	.peer_quic_transport_params = tern_hs_peer_quic_transport_params,
 };
 
 const struct tern_hs_ops *
@@ -406,4 +416,55 @@ tern_tls_config_hs_ops(const struct tern_tls_config *cfg)
 {
 	(void)cfg;
 	return &inline_ops;
+}
+
+int
+tern_hs_set_quic_transport_params(struct tern_hs *hs, const uint8_t *tp, size_t len)
+{
+	uint8_t *copy;
+
+	if (hs == NULL || (tp == NULL && len != 0) || len > TERN_HS_QUIC_TP_MAX)
+		return -TERN_EINVAL;
+	/* Before the first flight: the mode changes what ClientHello looks like. */
+	if (hs->state != TERN_HS_ST_CLIENT_START && hs->state != TERN_HS_ST_SERVER_WAIT_CH)
+		return -TERN_EINVAL;
+	copy = malloc(len != 0 ? len : 1);
+	if (copy == NULL)
+		return -TERN_ENOMEM;
+	if (len != 0)
+		memcpy(copy, tp, len);
+	free(hs->quic_tp);
+	hs->quic_tp = copy;
+	hs->quic_tp_len = len;
+	hs->quic = true;
+	return 0;
+}
+
+size_t
+tern_hs_peer_quic_transport_params(const struct tern_hs *hs, const uint8_t **tp)
+{
+	if (hs == NULL || hs->peer_quic_tp == NULL) {
+		if (tp != NULL)
+			*tp = NULL;
+		return 0;
+	}
+	if (tp != NULL)
+		*tp = hs->peer_quic_tp;
+	return hs->peer_quic_tp_len;
+}
+
+int
+tern_hs_store_peer_quic_tp(struct tern_hs *hs, const struct tern_hs_exts *e)
+{
+	/* An empty extension is legal for TLS; the QUIC layer judges the contents. */
+	uint8_t *copy = malloc(e->quic_tp.len != 0 ? e->quic_tp.len : 1);
+
+	if (copy == NULL)
+		return tern_hs_fail(hs, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "no memory");
+	if (e->quic_tp.len != 0)
+		memcpy(copy, e->quic_tp.p, e->quic_tp.len);
+	free(hs->peer_quic_tp);
+	hs->peer_quic_tp = copy;
+	hs->peer_quic_tp_len = e->quic_tp.len;
+	return 0;
 }

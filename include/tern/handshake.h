@@ -291,6 +291,42 @@ int tern_hs_export_early_keying_material(const struct tern_hs *hs, const char *l
 					 const uint8_t *context, size_t context_len, uint8_t *out,
 					 size_t len);
 
+/* --- QUIC (RFC 9001) ------------------------------------------------------ */
+
+/** Longest quic_transport_parameters value accepted from the caller. */
+#define TERN_HS_QUIC_TP_MAX 4096
+
+/**
+ * Switch this handshake to QUIC mode and set the quic_transport_parameters
+ * extension to send (RFC 9001 8.2; the bytes are the encoded RFC 9000 18
+ * parameters, opaque to TLS). Call after tern_hs_new() and before
+ * tern_hs_start() or the first tern_hs_recv().
+ *
+ * In QUIC mode (RFC 9001 8): the client sends an empty legacy_session_id
+ * and the server rejects a non-empty one (illegal_parameter); ALPN must be
+ * negotiated (a client needs a configured ALPN list, a server without a
+ * common protocol answers no_application_protocol); a peer without the
+ * extension fails with missing_extension; no EndOfEarlyData is sent or
+ * expected (4.5 is replaced by the 0-RTT packet space), both handshake write
+ * secrets are emitted as soon as they exist; KeyUpdate messages are refused
+ * (unexpected_message: QUIC updates keys with the key phase bit, 6); a
+ * server's tickets allow early data with max_early_data_size 0xffffffff
+ * and a client refuses any other value (illegal_parameter, 4.6.1).
+ *
+ * @return 0, or -TERN_EINVAL (bad arguments, longer than
+ *   TERN_HS_QUIC_TP_MAX, handshake already started), -TERN_ENOMEM.
+ */
+int tern_hs_set_quic_transport_params(struct tern_hs *hs, const uint8_t *tp, size_t len);
+
+/**
+ * The peer's quic_transport_parameters: the server has them once the
+ * ClientHello was processed, the client once EncryptedExtensions was.
+ *
+ * @return The length (the pointer stays valid for the handshake's life),
+ *   0 and *tp = NULL before they arrived or outside QUIC mode.
+ */
+size_t tern_hs_peer_quic_transport_params(const struct tern_hs *hs, const uint8_t **tp);
+
 /**
  * The handshake interface as an ops table (DESIGN.md: dataplane drives a
  * handshake through it without knowing where it runs). In library mode the
@@ -307,6 +343,8 @@ struct tern_hs_ops {
 	int (*recv)(struct tern_hs *hs, enum tern_hs_level level, const uint8_t *data, size_t len);
 	bool (*is_complete)(const struct tern_hs *hs);
 	enum tern_tls_alert (*alert)(const struct tern_hs *hs);
+	int (*set_quic_transport_params)(struct tern_hs *hs, const uint8_t *tp, size_t len);
+	size_t (*peer_quic_transport_params)(const struct tern_hs *hs, const uint8_t **tp);
 };
 
 /** The inline (same thread) implementation: the functions above. Static; any thread. */
