@@ -412,18 +412,20 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
-		/* The other phase: late packets of the previous generation while
-		 * its keys are kept (RFC 9001 6.5), else the peer's next update. */
-		const struct tern_quic_keys *alt = v.rx_prev != NULL ? v.rx_prev : v.rx_next;
+		/* The other phase: by packet number, late packets of the previous
+		 * generation while its keys are kept, else the peer's next update
+		 * (RFC 9001 6.5). */
 		rx[nr] = (struct tern_quic_rx_pkt){
 			.keys = v.rx_cur,
-			.alt_keys = alt,
+			.alt_keys = v.rx_next,
+			.prev_keys = v.rx_prev,
+			.phase_start_pn = conn->phase_start_pn,
 			.pkt = rx[i].pkt,
 			.pkt_len = rx[i].pkt_len,
 			.pn_offset = 1 + QE_CID_LEN,
 			.largest_pn = conn->rx_largest_pn,
 		};
-		used_alt[nr] = alt == v.rx_next ? alt : NULL;
+		used_alt[nr] = v.rx_next;
 		states[nr] = st;
 		ents[nr] = ents[i];
 		pkts[nr++] = pkts[i];
@@ -446,13 +448,18 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 		/* RFC 9001 6.2: the peer's new phase authenticated with the next
 		 * keys: switch (once, also if the burst holds more of them). */
 		uint64_t gen = conn->local_generation;
-		if (used_alt[i] != NULL && rx[i].key_phase != (gen & 1) &&
+		bool late = rx[i].prev_keys != NULL && rx[i].pn < rx[i].phase_start_pn;
+		if (used_alt[i] != NULL && !late && rx[i].key_phase != (gen & 1) &&
 		    gen == states[i]->generation) {
 			conn->local_generation = gen + 1;
+			conn->phase_start_pn = rx[i].pn;
 			conn->key_updates++;
 			APP_STAT_ADD(lc->st.key_updates, 1);
 			report_phase(lc, q, &states[i]->cid, gen + 1);
 		}
+		if (rx[i].key_phase == (conn->local_generation & 1) &&
+		    rx[i].pn < conn->phase_start_pn)
+			conn->phase_start_pn = rx[i].pn; /* reordered within the phase */
 		if ((int64_t)rx[i].pn > conn->rx_largest_pn)
 			conn->rx_largest_pn = (int64_t)rx[i].pn;
 		conn->rx_pkts++;

@@ -250,7 +250,9 @@ unprotect_chunk(struct tern_crypto_ctx *ctx, struct tern_quic_rx_pkt *pkts, uint
 			 * the header-protection key is the same for both. */
 			p->key_phase = (p->first_byte & SHORT_KEY_PHASE) ? 1 : 0;
 			if (tern_quic_keys_phase(keys) != p->key_phase)
-				keys = p->alt_keys;
+				keys = p->prev_keys != NULL && p->pn < p->phase_start_pn
+					       ? p->prev_keys
+					       : p->alt_keys;
 			if (keys == NULL) {
 				p->status = -TERN_EBADMSG;
 				continue;

@@ -143,7 +143,12 @@ struct tern_keytable_conn {
 	 * publication (see tern_keystate_view()).
 	 */
 	uint64_t local_generation;
-	uint64_t reserved;
+	/**
+	 * Lowest packet number received in the current key phase (0 after
+	 * install): packets of the other phase below it belong to the
+	 * previous generation, the others to the next (RFC 9001 6.5).
+	 */
+	uint64_t phase_start_pn;
 } __attribute__((aligned(64)));
 
 /**

@@ -255,8 +255,21 @@ struct tern_quic_rx_pkt {
 	 * phase is current (also the header-protection key).
 	 */
 	const struct tern_quic_keys *keys;
-	/** in: 1-RTT only: keys for the other key phase, or NULL. */
+	/**
+	 * in: 1-RTT only: keys for the other key phase, or NULL. With
+	 * prev_keys set these are the next generation's.
+	 */
 	const struct tern_quic_keys *alt_keys;
+	/**
+	 * in: 1-RTT only, optional: the previous generation's keys, still
+	 * kept for late packets (RFC 9001 6.5). A packet in the other phase
+	 * whose packet number is below phase_start_pn is opened with these,
+	 * any other with alt_keys: the packet number, not trial decryption,
+	 * picks the generation, so a failure can be final.
+	 */
+	const struct tern_quic_keys *prev_keys;
+	/** in: with prev_keys: the lowest pn received in the current phase. */
+	uint64_t phase_start_pn;
 	uint8_t *pkt;	    /**< in: the packet (modified in place) */
 	size_t pkt_len;	    /**< in: e.g. tern_quic_hdr.len */
 	size_t pn_offset;   /**< in: tern_quic_hdr.pn_offset */

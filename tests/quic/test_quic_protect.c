@@ -499,6 +499,31 @@ test_key_update(struct tern_crypto_ctx *ctx)
 	rx.alt_keys = g1;
 	CHECK_EQ(tern_quic_unprotect_burst(ctx, &rx, 1), 1);
 
+	/*
+	 * g1 current with g0 kept and g2 ready: the packet number picks the
+	 * generation of an other-phase packet (RFC 9001 6.5), so a late g0
+	 * packet and the peer's g2 update both open, and the wrong pick fails.
+	 */
+	tx[1].hdr = hdr[1]; /* phase 0 */
+	rx.keys = g1;
+	rx.alt_keys = g2;
+	rx.prev_keys = g0;
+	for (i = 0; i < 4; i++) {
+		bool late_pkt = i < 2, below = i % 2 == 0;
+
+		tx[1].keys = late_pkt ? g0 : g2;
+		CHECK_EQ(tern_quic_protect_burst(ctx, &tx[1], 1), 1);
+		rx.pkt = out[1];
+		rx.pkt_len = tx[1].pkt_len;
+		rx.phase_start_pn = below ? CHACHA_TEST_PN + 1 : CHACHA_TEST_PN;
+		CHECK_EQ(tern_quic_unprotect_burst(ctx, &rx, 1), late_pkt == below ? 1 : 0);
+		CHECK_EQ(rx.key_phase, 0);
+		if (late_pkt == below)
+			CHECK_MEM(rx.payload, payload, sizeof(payload));
+		else
+			CHECK_EQ(rx.status, -TERN_EBADMSG);
+	}
+
 	tern_quic_keys_free(g0);
 	tern_quic_keys_free(g1);
 	tern_quic_keys_free(g2);
