@@ -364,8 +364,9 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 	const struct tern_quic_keys *used_alt[APP_BURST_MAX];
 	const struct tern_keystate *states[APP_BURST_MAX];
 	uint64_t drops[TERN_DROP_COUNT] = {0};
+	struct rte_mbuf *host_m[APP_BURST_MAX];
 	uint64_t bytes = 0;
-	uint16_t n, nv = 0, nr = 0, nok = 0;
+	uint16_t n, nv = 0, nr = 0, nok = 0, nh = 0;
 
 	n = rte_eth_rx_burst(s->rx_port, s->rx_queue, pkts, lc->burst);
 	if (q->nb_retry != 0)
@@ -382,6 +383,10 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 		size_t len;
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		enum tern_drop why = parse_frame(pkts[i], &pkt, &len);
+		if (why == TERN_DROP_NOT_QUIC && lc->net[s->rx_port] != NULL) {
+			host_m[nh++] = pkts[i]; /* ARP, ping, NDP: the host stack's */
+			continue;
+		}
 		if (why != TERN_DROP_COUNT) {
 			drops[why]++;
 			rte_pktmbuf_free(pkts[i]);
@@ -394,6 +399,7 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 	}
 	APP_STAT_ADD(lc->st.rx_pkts, n);
 	APP_STAT_ADD(lc->st.rx_bytes, bytes);
+	(void)tern_host_rx(lc, s->rx_port, host_m, nh);
 
 	/* 2. Look the connections up in one bulk call. */
 	if (nv != 0)

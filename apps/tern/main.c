@@ -82,6 +82,10 @@ usage(const char *prog)
 	       "                       loop (each port answers out of itself)\n"
 	       "  --no-interactive     no prompt even when stdin is a terminal\n"
 	       "  --no-autostart       with the prompt: wait for 'start'\n"
+	       "  --ip A.B.C.D/N       the engine's IPv4 address: answer ARP and ping on every\n"
+	       "                       port (quic-echo hands it what is not QUIC)\n"
+	       "  --ip6 ADDR/N         the same for IPv6 (NDP, ping -6; link-local always)\n"
+	       "  --gateway A.B.C.D    IPv4 next hop for off-link destinations\n"
 	       "quic-echo (BENCHMARK: lab keys from a shared seed, no handshake, no secrecy):\n"
 	       "  --quic-conns N       connections to install (1..1000000, default 10000)\n"
 	       "  --suite S            aes128 (default) or aes256\n"
@@ -129,6 +133,9 @@ parse_args(int argc, char **argv)
 		O_SUITE,
 		O_SEED,
 		O_RETIRE,
+		O_IP,
+		O_IP6,
+		O_GW,
 		O_HELP
 	};
 	static const struct option lopts[] = {
@@ -148,6 +155,9 @@ parse_args(int argc, char **argv)
 		{"suite", required_argument, NULL, O_SUITE},
 		{"seed", required_argument, NULL, O_SEED},
 		{"key-retire-ms", required_argument, NULL, O_RETIRE},
+		{"ip", required_argument, NULL, O_IP},
+		{"ip6", required_argument, NULL, O_IP6},
+		{"gateway", required_argument, NULL, O_GW},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -224,6 +234,26 @@ parse_args(int argc, char **argv)
 				goto bad;
 			tern_app.quic.key_retire_ms = (uint32_t)u;
 			break;
+#ifdef TERN_HAVE_NET
+		case O_IP:
+			if (tern_host_parse_ip(optarg) != 0)
+				goto bad;
+			break;
+		case O_IP6:
+			if (tern_host_parse_ip6(optarg) != 0)
+				goto bad;
+			break;
+		case O_GW:
+			if (tern_host_parse_gateway(optarg) != 0)
+				goto bad;
+			break;
+#else
+		case O_IP:
+		case O_IP6:
+		case O_GW:
+			fprintf(stderr, "tern: --ip/--ip6/--gateway need libtern-dpdk\n");
+			return -1;
+#endif
 		case 'h':
 		case O_HELP:
 			usage(argv[0]);
@@ -300,6 +330,10 @@ worker_turn(struct tern_lcore *lc)
 			APP_STAT_ADD(lc->st.busy_bursts, 1);
 		}
 	}
+#ifdef TERN_HAVE_NET
+	if (tern_host_enabled())
+		tern_host_poll(lc);
+#endif
 }
 
 static int
@@ -531,6 +565,14 @@ main(int argc, char **argv)
 		}
 	}
 	setup_streams(paired);
+#ifdef TERN_HAVE_NET
+	if (tern_host_create(pool) != 0) {
+		tern_host_free();
+		app_ports_close();
+		rte_eal_cleanup();
+		return 1;
+	}
+#endif
 	tern_telemetry_register();
 
 	struct housekeeping hk = {0};
@@ -585,10 +627,16 @@ main(int argc, char **argv)
 	       (double)(rte_rdtsc() - tern_app.start_tsc) / (double)tern_app.tsc_hz);
 	tern_stats_print_ports(stdout);
 	tern_stats_print_cores(stdout);
+#ifdef TERN_HAVE_NET
+	tern_host_print(stdout);
+#endif
 	int rc = 0;
 	if (opt.stats_json != NULL && tern_stats_write_json(opt.stats_json) != 0)
 		rc = 1;
 	fflush(stdout);
+#ifdef TERN_HAVE_NET
+	tern_host_free();
+#endif
 	app_ports_close();
 	rte_free(tern_app.lcores);
 	rte_eal_cleanup();

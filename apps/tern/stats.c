@@ -210,6 +210,9 @@ tern_stats_write_json(const char *path)
 	app_json_obj_open(&j, "total");
 	json_core(&j, &sum);
 	app_json_obj_close(&j);
+#ifdef TERN_HAVE_NET
+	tern_host_json(&j);
+#endif
 	app_json_end(&j);
 	if (fclose(f) != 0) {
 		TERN_LOG(ERR, "cannot write %s: %s\n", path, strerror(errno));

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_pause.h>
@@ -63,6 +64,7 @@ struct tern_stream {
 };
 
 struct tern_fwd_engine;
+struct tern_net;
 
 /** A worker lcore. */
 struct tern_lcore {
@@ -76,6 +78,9 @@ struct tern_lcore {
 	void *priv;			      /**< engine's per-lcore state */
 	bool engine_active;		      /**< lcore_init done for engine */
 	bool engine_failed;		      /**< lcore_init failed in this start */
+	/** Host stack per port (--ip/--ip6), NULL when off; see host.c. */
+	struct tern_net *net[RTE_MAX_ETHPORTS];
+	uint64_t net_next_poll; /**< TSC of the next neighbour-timer poll */
 } __rte_cache_aligned;
 
 /**
@@ -182,6 +187,39 @@ void tern_stats_print_cores(FILE *f);
 void tern_stats_print_line(FILE *f);
 int tern_stats_write_json(const char *path);
 void tern_telemetry_register(void);
+
+/* host.c: ARP/NDP/ICMP for the engine's own addresses (--ip, --ip6). */
+#ifdef TERN_HAVE_NET
+#include <tern/net.h>
+
+struct app_json;
+int tern_host_parse_ip(const char *arg);
+int tern_host_parse_ip6(const char *arg);
+int tern_host_parse_gateway(const char *arg);
+bool tern_host_enabled(void);
+/** Main lcore, after the ports are configured: one stack per lcore and port. */
+int tern_host_create(struct rte_mempool *pool);
+void tern_host_free(void);
+/** Worker: neighbour timers of the lcore's stacks (rate-limited inside). */
+void tern_host_poll(struct tern_lcore *lc);
+void tern_host_sum(struct tern_net_stats *sum);
+void tern_host_print(FILE *f);
+void tern_host_json(struct app_json *j);
+
+/** Hand frames a mode does not process to the lcore's stack of port (or free them). */
+static inline uint16_t
+tern_host_rx(struct tern_lcore *lc, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (n == 0)
+		return 0;
+	if (lc->net[port] == NULL) {
+		rte_pktmbuf_free_bulk(pkts, n);
+		return 0;
+	}
+	tern_net_rx_burst(lc->net[port], pkts, n, rte_rdtsc());
+	return n;
+}
+#endif
 
 /* prompt.c */
 struct cmdline;
