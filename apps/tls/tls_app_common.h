@@ -139,6 +139,21 @@ app_suite_name(uint16_t id)
 	return "?";
 }
 
+static const char *
+app_early_name(enum tern_tls_early_data st)
+{
+	switch (st) {
+	case TERN_TLS_EARLY_OFFERED:
+		return "offered";
+	case TERN_TLS_EARLY_ACCEPTED:
+		return "accepted";
+	case TERN_TLS_EARLY_REJECTED:
+		return "rejected";
+	default:
+		return "none";
+	}
+}
+
 /* A failed connection in words: error, alerts, reason. */
 static void
 app_report_error(const char *who, const struct tern_tls_conn *conn)

@@ -3,7 +3,9 @@
  * tern-tls-server: a TLS 1.3 server over kernel TCP (epoll, many
  * connections) on the buffered connection API, after rustls' tlsserver
  * example. Modes: echo (every byte back) and http (one static HTTP/1.1
- * response per connection, then close_notify).
+ * response per connection, then close_notify). Issues session tickets;
+ * with --max-early-data accepts 0-RTT data, prints it and treats it as
+ * the start of the connection's data (echoed, or part of the request).
  */
 
 #include <arpa/inet.h>
@@ -30,6 +32,7 @@ struct sconn {
 	bool reported;	     /* handshake details printed */
 	bool responded;	     /* http: response queued */
 	bool closing;	     /* close_notify queued: close when flushed */
+	size_t early_bytes;  /* 0-RTT bytes received */
 	uint8_t hdr[4];	     /* http: last bytes of the request, to find CRLFCRLF */
 	uint8_t pend[16384]; /* echo: plaintext not yet accepted by the writer */
 	size_t pend_len;
@@ -66,6 +69,8 @@ usage(void)
 		"TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256\n"
 		"  --groups LIST     key-exchange groups, e.g. x25519,secp256r1,secp384r1\n"
 		"  --keylog FILE     append NSS key log lines (SSLKEYLOGFILE also works)\n"
+		"  --max-early-data N  accept up to N bytes of 0-RTT data on resumption\n"
+		"  --tickets N       session tickets per connection (default 2, 0 = none)\n"
 		"  --verbose         print each connection's parameters\n");
 	exit(2);
 }
@@ -98,9 +103,29 @@ report(struct sconn *c)
 	if (!srv.verbose)
 		return;
 	fprintf(stderr,
-		"%s: conn %u: handshake done, TLS 1.3, %s, group 0x%04x, alpn '%.*s', sni '%s'\n",
+		"%s: conn %u: handshake done, TLS 1.3, %s, group 0x%04x, alpn '%.*s', sni '%s', "
+		"%s, early data %s\n",
 		app_name, c->id, app_suite_name(suite), tern_tls_conn_negotiated_group(c->tls),
-		(int)alpn_len, alpn_len ? (const char *)alpn : "", sni != NULL ? sni : "");
+		(int)alpn_len, alpn_len ? (const char *)alpn : "", sni != NULL ? sni : "",
+		tern_tls_conn_is_resumed(c->tls) ? "resumed" : "full handshake",
+		app_early_name(tern_tls_conn_early_data_state(c->tls)));
+}
+
+/* 0-RTT bytes on stdout, escaped, so a test (or a person) sees what came early. */
+static void
+print_early(const struct sconn *c, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	printf("conn %u: early data %zu bytes: \"", c->id, n);
+	for (i = 0; i < n && i < 512; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+			putchar(p[i]);
+		else
+			printf("\\x%02x", p[i]);
+	}
+	printf("%s\"\n", n > 512 ? "..." : "");
+	fflush(stdout);
 }
 
 static void
@@ -142,7 +167,14 @@ handle_plaintext(struct sconn *c)
 		 * for bytes already taken off the socket. */
 		if (tern_tls_conn_process_new_packets(c->tls, NULL) != 0)
 			return; /* reported by sconn_io */
-		n = tern_tls_conn_reader_read(c->tls, buf, sizeof(buf));
+		/* 0-RTT data first: it precedes everything sent after the handshake. */
+		n = tern_tls_conn_early_data_read(c->tls, buf, sizeof(buf));
+		if (n > 0) {
+			c->early_bytes += (size_t)n;
+			print_early(c, buf, (size_t)n);
+		} else {
+			n = tern_tls_conn_reader_read(c->tls, buf, sizeof(buf));
+		}
 		if (n <= 0)
 			break;
 		if (srv.mode == MODE_ECHO) {
@@ -241,6 +273,8 @@ main(int argc, char **argv)
 					     {"suites", required_argument, NULL, 's'},
 					     {"groups", required_argument, NULL, 'g'},
 					     {"keylog", required_argument, NULL, 'K'},
+					     {"max-early-data", required_argument, NULL, 'E'},
+					     {"tickets", required_argument, NULL, 't'},
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
@@ -251,6 +285,7 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
 	size_t n_alpn = 0;
+	long max_early = 0, tickets = -1;
 	int port = 4443, lfd, one = 1, o, rc, i, n;
 
 	app_name = "tern-tls-server";
@@ -295,6 +330,14 @@ main(int argc, char **argv)
 		case 'K':
 			keylog = optarg;
 			break;
+		case 'E':
+			max_early = atol(optarg);
+			if (max_early < 0 || max_early > UINT32_MAX)
+				app_die("bad --max-early-data %s", optarg);
+			break;
+		case 't':
+			tickets = atol(optarg);
+			break;
 		case 'v':
 			srv.verbose = true;
 			break;
@@ -309,6 +352,11 @@ main(int argc, char **argv)
 	if ((rc = tern_tls_config_load_cert_chain(cfg, cert, key)) != 0)
 		app_die("cannot load --cert %s / --key %s: %s", cert, key, tern_strerror(rc));
 	app_config_common(cfg, suites, groups, alpn, n_alpn);
+	if (max_early > 0 &&
+	    (rc = tern_tls_config_set_max_early_data(cfg, (uint32_t)max_early)) != 0)
+		app_die("--max-early-data: %s", tern_strerror(rc));
+	if (tickets >= 0 && (rc = tern_tls_config_set_session_tickets(cfg, (unsigned)tickets)) != 0)
+		app_die("--tickets %ld: %s", tickets, tern_strerror(rc));
 	srv.keylog = app_open_keylog(keylog);
 
 	signal(SIGPIPE, SIG_IGN);

@@ -169,3 +169,47 @@ tern_hs_peer_certificate(const struct tern_hs *hs, unsigned i, const uint8_t **d
 	*der = NULL;
 	return 0;
 }
+
+/* The client's most preferred scheme the key can sign with, 0 if none. */
+static uint16_t
+chain_sigalg(const struct tern_hs_chain *c, const uint16_t *sigalgs, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (tern_hs_sigalg_fits_key(sigalgs[i], c->key))
+			return sigalgs[i];
+	return 0;
+}
+
+const struct tern_hs_chain *
+tern_hs_chain_select(const struct tern_tls_config *cfg, const char *server_name,
+		     const uint16_t *sigalgs, unsigned n_sigalgs, uint16_t *sigalg)
+{
+	/* Exact names first, then RFC 6125 6.4.3 wildcards ("*" is a whole label). */
+	static const unsigned int tiers[2] = {
+		X509_CHECK_FLAG_NO_WILDCARDS,
+		X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+	};
+	unsigned t, i;
+	uint16_t s;
+
+	*sigalg = 0;
+	for (t = 0; server_name != NULL && cfg->n_chains > 1 && t < 2; t++)
+		for (i = 0; i < cfg->n_chains; i++) {
+			const struct tern_hs_chain *c = &cfg->chains[i];
+
+			if (X509_check_host(c->leaf, server_name, 0, tiers[t], NULL) == 1 &&
+			    (s = chain_sigalg(c, sigalgs, n_sigalgs)) != 0) {
+				*sigalg = s;
+				return c;
+			}
+		}
+	/* No name, no match or no usable key among the matches: load order. */
+	for (i = 0; i < cfg->n_chains; i++)
+		if ((s = chain_sigalg(&cfg->chains[i], sigalgs, n_sigalgs)) != 0) {
+			*sigalg = s;
+			return &cfg->chains[i];
+		}
+	return NULL;
+}

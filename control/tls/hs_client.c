@@ -428,7 +428,7 @@ tern_hs_client_recv_certificate_request(struct tern_hs *hs, struct tern_rcursor 
 	struct tern_hs_certificate_request cr;
 	enum tern_tls_alert a = tern_hs_certificate_request_parse(body, &cr);
 	const struct tern_tls_config *cfg = hs->cfg;
-	unsigned i;
+	unsigned i, j;
 
 	if (a != TERN_TLS_ALERT_NONE)
 		return HS_FAIL(hs, a, "malformed CertificateRequest");
@@ -441,11 +441,14 @@ tern_hs_client_recv_certificate_request(struct tern_hs *hs, struct tern_rcursor 
 	hs->cert_requested = true;
 	/* The server's first scheme we can sign with; none: we answer without a certificate. */
 	hs->client_sigalg = 0;
-	for (i = 0; cfg->key != NULL && cfg->n_certs > 0 && i < cr.exts.n_sigalgs; i++)
-		if (tern_hs_sigalg_fits_key(cr.exts.sigalgs[i], cfg->key)) {
-			hs->client_sigalg = cr.exts.sigalgs[i];
-			break;
-		}
+	hs->chain = NULL;
+	for (j = 0; j < cfg->n_chains && hs->chain == NULL; j++)
+		for (i = 0; i < cr.exts.n_sigalgs; i++)
+			if (tern_hs_sigalg_fits_key(cr.exts.sigalgs[i], cfg->chains[j].key)) {
+				hs->client_sigalg = cr.exts.sigalgs[i];
+				hs->chain = &cfg->chains[j];
+				break;
+			}
 	return tern_hs_transcript_add(hs, msg, len);
 }
 
@@ -453,7 +456,6 @@ tern_hs_client_recv_certificate_request(struct tern_hs *hs, struct tern_rcursor 
 static int
 send_client_auth(struct tern_hs *hs)
 {
-	const struct tern_tls_config *cfg = hs->cfg;
 	struct tern_hs_certificate ct;
 	struct tern_hs_certificate_verify cv;
 	uint8_t th[TERN_HASH_MAX_LEN], sig[1024], *buf;
@@ -464,12 +466,12 @@ send_client_auth(struct tern_hs *hs)
 
 	memset(&ct, 0, sizeof(ct));
 	if (hs->client_sigalg != 0) {
-		for (i = 0; i < cfg->n_certs; i++) {
-			ct.certs[i].p = cfg->cert_der[i];
-			ct.certs[i].len = cfg->cert_der_len[i];
-			cap += cfg->cert_der_len[i] + 16;
+		for (i = 0; i < hs->chain->n; i++) {
+			ct.certs[i].p = hs->chain->der[i];
+			ct.certs[i].len = hs->chain->der_len[i];
+			cap += hs->chain->der_len[i] + 16;
 		}
-		ct.n_certs = cfg->n_certs;
+		ct.n_certs = hs->chain->n;
 	}
 	buf = malloc(cap);
 	if (buf == NULL)
@@ -481,7 +483,7 @@ send_client_auth(struct tern_hs *hs)
 		hs->cv_client = true;
 		rc = tern_hs_transcript_hash(hs, th);
 		if (rc == 0)
-			rc = tern_hs_sign(hs, cfg->key, hs->client_sigalg, th, sig, &sig_len);
+			rc = tern_hs_sign(hs, hs->chain->key, hs->client_sigalg, th, sig, &sig_len);
 		hs->cv_client = false;
 		if (rc != 0)
 			goto out;

@@ -201,6 +201,20 @@ tern_hs_max_early_data(const struct tern_hs *hs)
 		       : 0;
 }
 
+uint32_t
+tern_hs_early_skip_limit(const struct tern_hs *hs)
+{
+	if (hs->cfg->role != TERN_TLS_SERVER)
+		return 0;
+	return hs->cfg->max_early_data != 0 ? hs->cfg->max_early_data : 16384u;
+}
+
+bool
+tern_hs_middlebox_compat(const struct tern_hs *hs)
+{
+	return hs->session_id_len != 0;
+}
+
 int
 tern_tls_config_set_max_early_data(struct tern_tls_config *cfg, uint32_t max)
 {

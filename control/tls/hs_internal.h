@@ -15,6 +15,15 @@
 
 #include "hs_msg.h"
 
+/* One certificate chain (leaf first, DER) and the leaf's private key. */
+struct tern_hs_chain {
+	EVP_PKEY *key;
+	X509 *leaf; /* for host name matching (server certificate selection) */
+	uint8_t *der[TERN_HS_MAX_CERTS];
+	uint32_t der_len[TERN_HS_MAX_CERTS];
+	uint8_t n;
+};
+
 struct tern_tls_config {
 	enum tern_tls_role role;
 	uint16_t suites[TERN_TLS_CONFIG_LIST_MAX];
@@ -27,11 +36,10 @@ struct tern_tls_config {
 	uint16_t record_size_limit;
 	bool compat;
 	bool verify;
-	/* server */
-	EVP_PKEY *key;
-	uint8_t *cert_der[TERN_HS_MAX_CERTS];
-	uint32_t cert_der_len[TERN_HS_MAX_CERTS];
-	uint8_t n_certs;
+	/* our identities (server; client for client auth), in load order:
+	 * the first is the default (tern_hs_chain_select) */
+	struct tern_hs_chain chains[TERN_TLS_MAX_CERT_CHAINS];
+	uint8_t n_chains;
 	/* client */
 	X509_STORE *store;
 	/* server: session tickets (hs_ticket.c) */
@@ -152,6 +160,7 @@ struct tern_hs {
 
 	/* negotiated */
 	uint16_t sigalg;
+	const struct tern_hs_chain *chain; /* the identity we present (server; client auth) */
 	uint8_t alpn[TERN_TLS_ALPN_MAX_LEN];
 	uint8_t alpn_len;
 	char server_name[256];
@@ -263,6 +272,14 @@ bool tern_hs_verify(struct tern_hs *hs, EVP_PKEY *key, uint16_t sigalg, const ui
 
 /* hs_cert.c: verify the peer's chain; sets hs->peer_key. */
 int tern_hs_cert_check(struct tern_hs *hs, const struct tern_hs_certificate *m);
+/*
+ * Server: the chain to present for a ClientHello's server_name (NULL: none)
+ * and signature_algorithms, and in *sigalg the scheme to sign with. NULL
+ * when no chain has a key for any of the schemes.
+ */
+const struct tern_hs_chain *tern_hs_chain_select(const struct tern_tls_config *cfg,
+						 const char *server_name, const uint16_t *sigalgs,
+						 unsigned n_sigalgs, uint16_t *sigalg);
 
 /* hs_client.c / hs_server.c: handlers of the state table. */
 typedef int (*tern_hs_handler)(struct tern_hs *hs, struct tern_rcursor *body, const uint8_t *msg,

@@ -226,12 +226,12 @@ send_server_flight(struct tern_hs *hs, const struct tern_hs_exts *chx)
 		ee.exts.record_size_limit = cfg->record_size_limit;
 	}
 	memset(&ct, 0, sizeof(ct));
-	for (i = 0; i < cfg->n_certs; i++) {
-		ct.certs[i].p = cfg->cert_der[i];
-		ct.certs[i].len = cfg->cert_der_len[i];
-		cap += cfg->cert_der_len[i] + 16;
+	for (i = 0; hs->chain != NULL && !hs->resumed && i < hs->chain->n; i++) {
+		ct.certs[i].p = hs->chain->der[i];
+		ct.certs[i].len = hs->chain->der_len[i];
+		cap += hs->chain->der_len[i] + 16;
 	}
-	ct.n_certs = cfg->n_certs;
+	ct.n_certs = hs->chain != NULL && !hs->resumed ? hs->chain->n : 0;
 	buf = malloc(cap);
 	if (buf == NULL)
 		return tern_hs_fail(hs, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "no memory");
@@ -262,7 +262,7 @@ send_server_flight(struct tern_hs *hs, const struct tern_hs_exts *chx)
 	if (!tern_hs_certificate_write(&w, &ct) ||
 	    tern_hs_transcript_add(hs, buf + mark, w.off - mark) != 0 ||
 	    tern_hs_transcript_hash(hs, th) != 0 ||
-	    tern_hs_sign(hs, cfg->key, hs->sigalg, th, sig, &sig_len) != 0)
+	    tern_hs_sign(hs, hs->chain->key, hs->sigalg, th, sig, &sig_len) != 0)
 		goto out;
 	cv.sigalg = hs->sigalg;
 	cv.signature.p = sig;
@@ -448,14 +448,6 @@ tern_hs_server_recv_client_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 			goto out;
 		if (psk_idx >= 0 && (rc = accept_psk(hs, ch, psk_idx, &st, msg, len)) != 0)
 			goto out;
-		for (i = 0; i < ch->exts.n_sigalgs && hs->sigalg == 0; i++)
-			if (tern_hs_sigalg_fits_key(ch->exts.sigalgs[i], cfg->key))
-				hs->sigalg = ch->exts.sigalgs[i];
-		if (hs->sigalg == 0 && !hs->resumed) {
-			rc = HS_FAIL(hs, TERN_TLS_ALERT_HANDSHAKE_FAILURE,
-				     "no common signature scheme for our certificate");
-			goto out;
-		}
 		/* Our group preference; a share the client already sent avoids a round trip. */
 		for (i = 0; i < cfg->n_groups && share == NULL; i++)
 			for (j = 0; j < ch->exts.n_shares; j++)
@@ -483,6 +475,14 @@ tern_hs_server_recv_client_hello(struct tern_hs *hs, struct tern_rcursor *body, 
 			memcpy(hs->server_name, ch->exts.server_name.p, ch->exts.server_name.len);
 			hs->server_name[ch->exts.server_name.len] = '\0';
 			hs->has_server_name = true;
+		}
+		/* Certificate by server_name and signature_algorithms (tls_config.h). */
+		hs->chain = tern_hs_chain_select(cfg, hs->has_server_name ? hs->server_name : NULL,
+						 ch->exts.sigalgs, ch->exts.n_sigalgs, &hs->sigalg);
+		if (hs->sigalg == 0 && !hs->resumed) {
+			rc = HS_FAIL(hs, TERN_TLS_ALERT_HANDSHAKE_FAILURE,
+				     "no common signature scheme for our certificate");
+			goto out;
 		}
 		a = choose_alpn(hs, &ch->exts);
 		if (a != TERN_TLS_ALERT_NONE) {

@@ -138,7 +138,7 @@ tern_hs_new(const struct tern_tls_config *cfg, const struct tern_hs_callbacks *c
 	struct tern_hs *hs;
 
 	if (cfg == NULL || cb == NULL || cb->send == NULL || cb->on_secret == NULL || hsp == NULL ||
-	    (cfg->role == TERN_TLS_SERVER && (cfg->key == NULL || cfg->n_certs == 0)))
+	    (cfg->role == TERN_TLS_SERVER && cfg->n_chains == 0))
 		return -TERN_EINVAL;
 	hs = calloc(1, sizeof(*hs));
 	if (hs == NULL)

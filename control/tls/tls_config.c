@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -48,6 +49,18 @@ tern_tls_config_new(enum tern_tls_role role, struct tern_tls_config **cfgp)
 	return 0;
 }
 
+static void
+chain_clear(struct tern_hs_chain *c)
+{
+	unsigned i;
+
+	EVP_PKEY_free(c->key);
+	X509_free(c->leaf);
+	for (i = 0; i < c->n; i++)
+		free(c->der[i]);
+	memset(c, 0, sizeof(*c));
+}
+
 void
 tern_tls_config_free(struct tern_tls_config *cfg)
 {
@@ -55,9 +68,8 @@ tern_tls_config_free(struct tern_tls_config *cfg)
 
 	if (cfg == NULL)
 		return;
-	EVP_PKEY_free(cfg->key);
-	for (i = 0; i < cfg->n_certs; i++)
-		free(cfg->cert_der[i]);
+	for (i = 0; i < cfg->n_chains; i++)
+		chain_clear(&cfg->chains[i]);
 	X509_STORE_free(cfg->store);
 	tern_hs_strikes_free(cfg);
 	OPENSSL_cleanse(cfg, sizeof(*cfg));
@@ -164,9 +176,44 @@ tern_tls_config_set_verify_peer(struct tern_tls_config *cfg, bool verify)
 	return 0;
 }
 
-int
-tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *chain_pem_file,
-				const char *key_pem_file)
+static bool
+is_sha256(const char *name)
+{
+	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+	bool ok = md != NULL && EVP_MD_get_type(md) == NID_sha256;
+
+	EVP_MD_free(md);
+	return ok;
+}
+
+/*
+ * An RSA-PSS key may be restricted to a digest, an MGF1 digest and a minimum
+ * salt length (RFC 4055 3.1). tern signs with such keys only as
+ * rsa_pss_pss_sha256 (SHA-256, MGF1 with SHA-256, 32-byte salt; RFC 8446
+ * 4.2.3), so a key that forbids that would fail every handshake: refuse it
+ * when loading.
+ */
+static bool
+pss_key_usable(EVP_PKEY *key)
+{
+	static const char *const digests[] = {OSSL_PKEY_PARAM_RSA_DIGEST,
+					      OSSL_PKEY_PARAM_RSA_MGF1_DIGEST};
+	char name[64];
+	int salt;
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if (EVP_PKEY_get_utf8_string_param(key, digests[i], name, sizeof(name), NULL) ==
+			    1 &&
+		    !is_sha256(name))
+			return false;
+	return EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_RSA_PSS_SALTLEN, &salt) != 1 ||
+	       salt <= 32;
+}
+
+/* Read a PEM chain and its key into *c (cleared first); c is left empty on error. */
+static int
+chain_load(struct tern_hs_chain *c, const char *chain_pem_file, const char *key_pem_file)
 {
 	X509 *certs[TERN_HS_MAX_CERTS], *x;
 	EVP_PKEY *key = NULL;
@@ -174,7 +221,8 @@ tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *chain_p
 	int rc = -TERN_EINVAL, len;
 	FILE *f;
 
-	if (cfg == NULL || chain_pem_file == NULL || key_pem_file == NULL)
+	memset(c, 0, sizeof(*c));
+	if (chain_pem_file == NULL || key_pem_file == NULL)
 		return -TERN_EINVAL;
 	f = fopen(chain_pem_file, "r");
 	if (f == NULL)
@@ -195,31 +243,69 @@ tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *chain_p
 	    !tern_hs_sigalg_fits_key(TERN_TLS_SIG_RSA_PSS_PSS_SHA256, key) &&
 	    !tern_hs_sigalg_fits_key(TERN_TLS_SIG_ED25519, key))
 		goto out;
-	for (i = 0; i < cfg->n_certs; i++)
-		free(cfg->cert_der[i]);
-	cfg->n_certs = 0;
+	if (EVP_PKEY_is_a(key, "RSA-PSS") && !pss_key_usable(key))
+		goto out;
 	for (i = 0; i < n; i++) {
 		uint8_t *p;
 
 		len = i2d_X509(certs[i], NULL);
-		cfg->cert_der[i] = len > 0 ? malloc((size_t)len) : NULL;
-		if (cfg->cert_der[i] == NULL) {
+		c->der[i] = len > 0 ? malloc((size_t)len) : NULL;
+		if (c->der[i] == NULL) {
 			rc = -TERN_ENOMEM;
 			goto out;
 		}
-		p = cfg->cert_der[i];
+		c->n = (uint8_t)(i + 1);
+		p = c->der[i];
 		i2d_X509(certs[i], &p);
-		cfg->cert_der_len[i] = (uint32_t)len;
-		cfg->n_certs = (uint8_t)(i + 1);
+		c->der_len[i] = (uint32_t)len;
 	}
-	EVP_PKEY_free(cfg->key);
-	cfg->key = key;
+	c->key = key;
+	c->leaf = certs[0];
+	certs[0] = NULL;
 	key = NULL;
 	rc = 0;
 out:
 	for (i = 0; i < n; i++)
 		X509_free(certs[i]);
 	EVP_PKEY_free(key);
+	if (rc != 0)
+		chain_clear(c);
+	return rc;
+}
+
+int
+tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *chain_pem_file,
+				const char *key_pem_file)
+{
+	struct tern_hs_chain c;
+	unsigned i;
+	int rc;
+
+	if (cfg == NULL)
+		return -TERN_EINVAL;
+	rc = chain_load(&c, chain_pem_file, key_pem_file);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < cfg->n_chains; i++)
+		chain_clear(&cfg->chains[i]);
+	cfg->chains[0] = c;
+	cfg->n_chains = 1;
+	return 0;
+}
+
+int
+tern_tls_config_add_cert_chain(struct tern_tls_config *cfg, const char *chain_pem_file,
+			       const char *key_pem_file)
+{
+	int rc;
+
+	if (cfg == NULL)
+		return -TERN_EINVAL;
+	if (cfg->n_chains >= TERN_TLS_MAX_CERT_CHAINS)
+		return -TERN_ELIMIT;
+	rc = chain_load(&cfg->chains[cfg->n_chains], chain_pem_file, key_pem_file);
+	if (rc == 0)
+		cfg->n_chains++;
 	return rc;
 }
 

@@ -6,7 +6,16 @@
  * Buffers: `in` holds TLS bytes read but not processed (bounded by the
  * buffer limit plus one record so a record can always complete), `pt` the
  * decrypted application data not yet read, `out` sealed records waiting for
- * write_tls, `pend` plaintext written before the handshake completed.
+ * write_tls, `pend` plaintext written before the handshake completed,
+ * `early` 0-RTT data received by a server and not yet read.
+ *
+ * 0-RTT (RFC 8446 2.3, 4.2.10): a client seals early data under the early
+ * key as soon as it is written (so it follows the ClientHello); a server
+ * that accepted early data reads application records at the early level
+ * into `early` until EndOfEarlyData. A server that rejected it skips the
+ * client's 0-RTT records: after a HelloRetryRequest every protected record
+ * until the second ClientHello, otherwise every record that fails trial
+ * decryption under the handshake key, both up to tern_hs_early_skip_limit().
  */
 
 #include <errno.h>
@@ -38,6 +47,8 @@ struct tern_tls_conn {
 	bool own_cctx;
 	void (*keylog_cb)(void *user, const char *line);
 	void *keylog_user;
+	tern_tls_session_cb session_cb;
+	void *session_user;
 	size_t limit;
 	enum tern_tls_record_sizing sizing;
 	size_t dyn_threshold;
@@ -56,10 +67,17 @@ struct tern_tls_conn {
 	bool close_sent;       /* close_notify queued */
 	uint64_t app_sent;     /* application bytes sealed (dynamic record sizing) */
 	uint64_t ku_sent, ku_recv;
+	uint8_t *session; /* client: the session to offer */
+	size_t session_len;
+	uint64_t early_sent;	     /* client: 0-RTT bytes sealed */
+	uint64_t early_recv;	     /* server: 0-RTT bytes received */
+	uint64_t early_skipped;	     /* server: bytes of rejected 0-RTT records skipped */
+	struct tern_aead_key *trial; /* server: handshake read key for trial decryption */
+	uint8_t trial_iv[TERN_AEAD_NONCE_LEN];
 	int error;
 	enum tern_tls_alert alert_sent, alert_recv;
 	char errstr[192];
-	struct conn_buf in, pt, out, pend;
+	struct conn_buf in, pt, out, pend, early;
 	uint8_t rec[TERN_TLS_MAX_CIPHERTEXT];
 };
 
@@ -142,8 +160,8 @@ buf_free(struct conn_buf *b)
 
 /* --- errors and records -------------------------------------------------------- */
 
-static int seal_records(struct tern_tls_conn *c, uint8_t type, const uint8_t *p, size_t n,
-			size_t chunk_max);
+static int seal_records(struct tern_tls_conn *c, enum tern_hs_level level, uint8_t type,
+			const uint8_t *p, size_t n, size_t chunk_max);
 
 static void
 queue_alert(struct tern_tls_conn *c, enum tern_tls_alert alert)
@@ -153,7 +171,7 @@ queue_alert(struct tern_tls_conn *c, enum tern_tls_alert alert)
 	/* close_notify and user_canceled are warnings; everything else is fatal (6). */
 	if (alert == TERN_TLS_ALERT_CLOSE_NOTIFY || alert == TERN_TLS_ALERT_USER_CANCELED)
 		a[0] = TERN_TLS_ALERT_LEVEL_WARNING;
-	(void)seal_records(c, TERN_TLS_CT_ALERT, a, 2, 2);
+	(void)seal_records(c, c->wr_level, TERN_TLS_CT_ALERT, a, 2, 2);
 }
 
 /* Fail the connection (sticky), queueing `alert` if it is one. Returns err. */
@@ -177,21 +195,33 @@ conn_fail(struct tern_tls_conn *c, int err, enum tern_tls_alert alert, const cha
 	return err;
 }
 
-/*
- * Seal n bytes of one content type at the current write level into `out`,
- * in records of at most chunk_max content bytes. Unprotected (TLSPlaintext,
- * RFC 8446 5.1) at the initial level.
- */
+/* The dummy change_cipher_spec of middlebox compatibility mode (RFC 8446 D.4), once. */
 static int
-seal_records(struct tern_tls_conn *c, uint8_t type, const uint8_t *p, size_t n, size_t chunk_max)
+queue_ccs(struct tern_tls_conn *c)
 {
 	static const uint8_t ccs[6] = {TERN_TLS_CT_CHANGE_CIPHER_SPEC, 3, 3, 0, 1, 1};
-	struct tern_tls_record_state *st = c->wr[c->wr_level];
+
+	if (c->ccs_sent || c->hs == NULL || !tern_hs_middlebox_compat(c->hs))
+		return 0;
+	c->ccs_sent = true;
+	return buf_append(&c->out, ccs, sizeof(ccs));
+}
+
+/*
+ * Seal n bytes of one content type at a write level into `out`, in records
+ * of at most chunk_max content bytes. Unprotected (TLSPlaintext, RFC 8446
+ * 5.1) at the initial level.
+ */
+static int
+seal_records(struct tern_tls_conn *c, enum tern_hs_level level, uint8_t type, const uint8_t *p,
+	     size_t n, size_t chunk_max)
+{
+	struct tern_tls_record_state *st = c->wr[level];
 	struct tern_tls_seal_op op;
 	size_t chunk, max;
 	int rc;
 
-	if (c->wr_level == TERN_HS_LEVEL_INITIAL) {
+	if (level == TERN_HS_LEVEL_INITIAL) {
 		do {
 			uint8_t hdr[TERN_TLS_RECORD_HEADER_LEN];
 
@@ -212,12 +242,9 @@ seal_records(struct tern_tls_conn *c, uint8_t type, const uint8_t *p, size_t n, 
 	}
 	if (st == NULL)
 		return -TERN_EINTERNAL;
-	/* Middlebox compatibility: a client's CCS precedes its first protected record (D.4). */
-	if (!c->server && !c->ccs_sent) {
-		c->ccs_sent = true;
-		if ((rc = buf_append(&c->out, ccs, sizeof(ccs))) != 0)
-			return rc;
-	}
+	/* Compatibility mode: a client's CCS precedes its second flight (D.4). */
+	if (!c->server && (rc = queue_ccs(c)) != 0)
+		return rc;
 	max = tern_tls_record_state_max_plaintext(st);
 	if (chunk_max < max)
 		max = chunk_max;
@@ -264,7 +291,7 @@ seal_app(struct tern_tls_conn *c, const uint8_t *p, size_t n)
 		    c->dyn_threshold - c->app_sent < chunk)
 			chunk = (size_t)(c->dyn_threshold - c->app_sent);
 		chunk = n < chunk ? n : chunk;
-		rc = seal_records(c, TERN_TLS_CT_APPLICATION_DATA, p, chunk, chunk);
+		rc = seal_records(c, c->wr_level, TERN_TLS_CT_APPLICATION_DATA, p, chunk, chunk);
 		if (rc != 0)
 			return rc;
 		c->app_sent += chunk;
@@ -281,10 +308,24 @@ cb_send(void *user, enum tern_hs_level level, const uint8_t *data, size_t len)
 {
 	struct tern_tls_conn *c = user;
 
-	if (level != c->wr_level)
+	/* The level, not wr_level: a second ClientHello after 0-RTT is plaintext. */
+	if (level != TERN_HS_LEVEL_INITIAL && c->wr[level] == NULL)
 		return -1;
-	return seal_records(c, TERN_TLS_CT_HANDSHAKE, data, len, TERN_TLS_MAX_PLAINTEXT) == 0 ? 0
-											      : -1;
+	if (seal_records(c, level, TERN_TLS_CT_HANDSHAKE, data, len, TERN_TLS_MAX_PLAINTEXT) != 0)
+		return -1;
+	/* Compatibility mode: the server's CCS follows its first handshake message (D.4). */
+	if (c->server && level == TERN_HS_LEVEL_INITIAL && queue_ccs(c) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+cb_session(void *user, const uint8_t *session, size_t len)
+{
+	struct tern_tls_conn *c = user;
+
+	if (c->session_cb != NULL)
+		c->session_cb(c->session_user, session, len);
 }
 
 static int
@@ -303,6 +344,16 @@ cb_secret(void *user, enum tern_hs_level level, enum tern_hs_direction dir,
 	if (rc == 0)
 		rc = tern_hkdf_expand_label(suite->hash, secret, secret_len, "iv", NULL, 0, iv,
 					    sizeof(iv));
+	/*
+	 * A server that rejected 0-RTT keeps a copy of the handshake read key
+	 * to find the first record under it among the client's early records
+	 * without failing the record state (4.2.10).
+	 */
+	if (rc == 0 && c->server && dir == TERN_HS_READ && level == TERN_HS_LEVEL_HANDSHAKE &&
+	    tern_hs_early_data_state(c->hs) == TERN_HS_EARLY_REJECTED && c->trial == NULL) {
+		rc = tern_aead_key_create(c->cctx, suite->aead, key, suite->key_len, &c->trial);
+		memcpy(c->trial_iv, iv, sizeof(iv));
+	}
 	if (rc == 0 && !update)
 		rc = tern_tls_record_state_create(c->cctx, suite->aead, key, suite->key_len, iv,
 						  sizeof(iv), st);
@@ -312,6 +363,9 @@ cb_secret(void *user, enum tern_hs_level level, enum tern_hs_direction dir,
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(iv, sizeof(iv));
 	if (rc != 0)
+		return -1;
+	/* Offering 0-RTT, the client's CCS goes right after the ClientHello (D.4). */
+	if (dir == TERN_HS_WRITE && level == TERN_HS_LEVEL_EARLY && !c->server && queue_ccs(c) != 0)
 		return -1;
 	if (dir == TERN_HS_WRITE) {
 		c->wr_level = level;
@@ -357,6 +411,8 @@ conn_start(struct tern_tls_conn *c)
 	c->started = true;
 	if (c->keylog_cb != NULL)
 		cb.keylog = cb_keylog;
+	if (c->session_cb != NULL)
+		cb.on_session = cb_session;
 	rc = tern_hs_new(c->cfg, &cb, c, &c->hs);
 	if (rc != 0)
 		return conn_fail(c, rc, TERN_TLS_ALERT_NONE, "handshake setup: %s",
@@ -364,6 +420,9 @@ conn_start(struct tern_tls_conn *c)
 	if (!c->server && c->server_name != NULL &&
 	    (rc = tern_hs_set_server_name(c->hs, c->server_name)) != 0)
 		return conn_fail(c, rc, TERN_TLS_ALERT_NONE, "bad server name");
+	if (c->session != NULL &&
+	    (rc = tern_hs_set_session(c->hs, c->session, c->session_len)) != 0)
+		return conn_fail(c, rc, TERN_TLS_ALERT_NONE, "malformed session");
 	if (!c->server && (rc = tern_hs_start(c->hs)) != 0)
 		return conn_fail(c, rc, tern_hs_alert(c->hs), "%s", tern_hs_error_string(c->hs));
 	return 0;
@@ -427,7 +486,19 @@ tern_tls_conn_wipe(struct tern_tls_conn *c)
 	buf_clear(&c->pt);
 	buf_clear(&c->out);
 	buf_clear(&c->pend);
+	buf_clear(&c->early);
 	OPENSSL_cleanse(c->rec, sizeof(c->rec));
+	if (c->session != NULL) {
+		/* Single use (RFC 8446 C.4): a wiped connection does not offer it again. */
+		OPENSSL_cleanse(c->session, c->session_len);
+		free(c->session);
+		c->session = NULL;
+		c->session_len = 0;
+	}
+	tern_aead_key_free(c->trial);
+	c->trial = NULL;
+	OPENSSL_cleanse(c->trial_iv, sizeof(c->trial_iv));
+	c->early_sent = c->early_recv = c->early_skipped = 0;
 	c->started = c->ccs_sent = c->complete = c->transmit_pending = false;
 	c->eof = c->peer_closed = c->close_sent = false;
 	c->rd_level = c->wr_level = TERN_HS_LEVEL_INITIAL;
@@ -448,6 +519,7 @@ tern_tls_conn_free(struct tern_tls_conn *c)
 	buf_free(&c->pt);
 	buf_free(&c->out);
 	buf_free(&c->pend);
+	buf_free(&c->early);
 	if (c->own_cctx)
 		tern_crypto_ctx_free(c->cctx);
 	free(c->server_name);
@@ -515,19 +587,78 @@ hs_input(struct tern_tls_conn *c, const uint8_t *body, size_t len)
 }
 
 /*
+ * Server that rejected 0-RTT: whether this protected record is one of the
+ * client's early records to skip (RFC 8446 4.2.10). Returns 1 to skip, 0 to
+ * process it, or a negative code after failing the connection.
+ */
+static int
+skip_rejected_early(struct tern_tls_conn *c, const uint8_t *rec, size_t len)
+{
+	struct tern_aead_op op;
+	size_t body = len - TERN_TLS_RECORD_HEADER_LEN;
+	uint8_t tag[16];
+	bool skip;
+
+	if (!c->server || c->hs == NULL ||
+	    tern_hs_early_data_state(c->hs) != TERN_HS_EARLY_REJECTED)
+		return 0;
+	if (c->rd_level == TERN_HS_LEVEL_INITIAL && tern_hs_did_hrr(c->hs)) {
+		skip = true; /* after a HelloRetryRequest: every protected record */
+	} else if (c->rd_level == TERN_HS_LEVEL_HANDSHAKE && c->trial != NULL) {
+		if (body < 17)
+			skip = true; /* too short for any record: not ours either */
+		else {
+			/* The first handshake record has sequence number 0: nonce = iv (5.3). */
+			memset(&op, 0, sizeof(op));
+			memcpy(op.nonce, c->trial_iv, sizeof(c->trial_iv));
+			op.key = c->trial;
+			op.aad = rec;
+			op.aad_len = TERN_TLS_RECORD_HEADER_LEN;
+			op.src = rec + TERN_TLS_RECORD_HEADER_LEN;
+			op.dst = c->rec;
+			memcpy(tag, rec + len - sizeof(tag), sizeof(tag));
+			op.tag = tag;
+			op.len = (uint32_t)(body - 16);
+			tern_aead_open_burst(c->cctx, &op, 1);
+			OPENSSL_cleanse(c->rec, op.len);
+			skip = op.status != 0;
+		}
+		if (!skip) {
+			/* The client's flight has begun: no more 0-RTT records. */
+			tern_aead_key_free(c->trial);
+			c->trial = NULL;
+			OPENSSL_cleanse(c->trial_iv, sizeof(c->trial_iv));
+		}
+	} else {
+		return 0;
+	}
+	if (!skip)
+		return 0;
+	/* Count plaintext as the client did: less the tag and the content type. */
+	c->early_skipped += body > 17 ? body - 17 : 0;
+	if (c->early_skipped > tern_hs_early_skip_limit(c->hs))
+		return conn_fail(c, -TERN_EBADMSG, TERN_TLS_ALERT_BAD_RECORD_MAC,
+				 "undecryptable records beyond the rejected early data limit");
+	return 1;
+}
+
+/*
  * One complete record. Protected records are opened into `out` (out_cap
  * bytes; may be rec + 5 to decrypt in place); application data is returned
- * through *app / *app_len (pointing into out), everything else is consumed.
+ * through *app / *app_len (pointing into out) with *early telling 0-RTT
+ * data (server) from the rest; everything else is consumed.
  */
 static int
 on_record(struct tern_tls_conn *c, const uint8_t *rec, size_t len, uint8_t *out, size_t out_cap,
-	  const uint8_t **app, size_t *app_len)
+	  const uint8_t **app, size_t *app_len, bool *early)
 {
 	const uint8_t *body = rec + TERN_TLS_RECORD_HEADER_LEN;
 	size_t blen = len - TERN_TLS_RECORD_HEADER_LEN;
 	struct tern_tls_open_op op;
 	uint8_t type = rec[0];
+	int rc;
 
+	*early = false;
 	if (c->peer_closed)
 		/* Nothing may follow close_notify (6.1). */
 		return conn_fail(c, -TERN_EPROTO, TERN_TLS_ALERT_UNEXPECTED_MESSAGE,
@@ -551,6 +682,9 @@ on_record(struct tern_tls_conn *c, const uint8_t *rec, size_t len, uint8_t *out,
 					 "empty handshake record");
 		return hs_input(c, body, blen);
 	}
+	rc = skip_rejected_early(c, rec, len);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	if (c->rd[c->rd_level] == NULL || c->rd_level == TERN_HS_LEVEL_INITIAL)
 		return conn_fail(c, -TERN_EPROTO, TERN_TLS_ALERT_UNEXPECTED_MESSAGE,
 				 "protected record before keys");
@@ -575,6 +709,17 @@ on_record(struct tern_tls_conn *c, const uint8_t *rec, size_t len, uint8_t *out,
 	case TERN_TLS_CT_HANDSHAKE:
 		return hs_input(c, body, blen);
 	case TERN_TLS_CT_APPLICATION_DATA:
+		if (c->rd_level == TERN_HS_LEVEL_EARLY && c->server) {
+			/* 0-RTT beyond max_early_data_size: unexpected_message (4.2.10). */
+			c->early_recv += blen;
+			if (c->early_recv > tern_hs_max_early_data(c->hs))
+				return conn_fail(c, -TERN_EPROTO, TERN_TLS_ALERT_UNEXPECTED_MESSAGE,
+						 "more than max_early_data_size of 0-RTT data");
+			*early = true;
+			*app = body;
+			*app_len = blen;
+			return 0;
+		}
 		if (c->rd_level != TERN_HS_LEVEL_APPLICATION)
 			return conn_fail(c, -TERN_EPROTO, TERN_TLS_ALERT_UNEXPECTED_MESSAGE,
 					 "application data during the handshake");
@@ -593,6 +738,7 @@ tern_tls_conn_process_new_packets(struct tern_tls_conn *c, struct tern_tls_io_st
 	struct tern_tls_reasm_result res;
 	const uint8_t *app;
 	size_t app_len;
+	bool early;
 	int rc;
 
 	rc = conn_start(c);
@@ -614,8 +760,9 @@ tern_tls_conn_process_new_packets(struct tern_tls_conn *c, struct tern_tls_io_st
 		buf_consume(&c->in, res.consumed);
 		app_len = 0;
 		rc = on_record(c, res.record, res.record_len, c->rec, sizeof(c->rec), &app,
-			       &app_len);
-		if (rc == 0 && app_len > 0 && buf_append(&c->pt, app, app_len) != 0)
+			       &app_len, &early);
+		if (rc == 0 && app_len > 0 &&
+		    buf_append(early ? &c->early : &c->pt, app, app_len) != 0)
 			rc = conn_fail(c, -TERN_ENOMEM, TERN_TLS_ALERT_INTERNAL_ERROR, "alloc");
 	}
 	if (rc == 0)
@@ -624,6 +771,7 @@ tern_tls_conn_process_new_packets(struct tern_tls_conn *c, struct tern_tls_io_st
 		state->plaintext_bytes_to_read = buf_avail(&c->pt);
 		state->tls_bytes_to_write = buf_avail(&c->out);
 		state->peer_has_closed = c->peer_closed;
+		state->early_data_bytes_to_read = buf_avail(&c->early);
 	}
 	return rc;
 }
@@ -821,6 +969,129 @@ tern_tls_conn_complete_io(struct tern_tls_conn *c, int fd)
 	}
 }
 
+/* --- resumption and 0-RTT ----------------------------------------------------- */
+
+int
+tern_tls_conn_set_session_callback(struct tern_tls_conn *c, tern_tls_session_cb cb, void *user)
+{
+	if (c == NULL || c->server || c->started)
+		return -TERN_EINVAL;
+	c->session_cb = cb;
+	c->session_user = user;
+	return 0;
+}
+
+int
+tern_tls_conn_set_session(struct tern_tls_conn *c, const uint8_t *session, size_t len)
+{
+	uint8_t *copy;
+
+	if (c == NULL || c->server || c->started || session == NULL || len == 0)
+		return -TERN_EINVAL;
+	copy = malloc(len);
+	if (copy == NULL)
+		return -TERN_ENOMEM;
+	memcpy(copy, session, len);
+	if (c->session != NULL) {
+		OPENSSL_cleanse(c->session, c->session_len);
+		free(c->session);
+	}
+	c->session = copy;
+	c->session_len = len;
+	return 0;
+}
+
+bool
+tern_tls_conn_is_resumed(const struct tern_tls_conn *c)
+{
+	return c->complete && tern_hs_is_resumed(c->hs);
+}
+
+enum tern_tls_early_data
+tern_tls_conn_early_data_state(const struct tern_tls_conn *c)
+{
+	return c->hs != NULL ? (enum tern_tls_early_data)tern_hs_early_data_state(c->hs)
+			     : TERN_TLS_EARLY_NONE;
+}
+
+bool
+tern_tls_conn_is_early_data_accepted(const struct tern_tls_conn *c)
+{
+	/* The client learns it from EncryptedExtensions; it is final at completion. */
+	if (!c->server && !c->complete)
+		return false;
+	return c->hs != NULL && tern_hs_is_early_data_accepted(c->hs);
+}
+
+/* Client: 0-RTT bytes that may still be sealed under the early key. */
+static size_t
+early_room(const struct tern_tls_conn *c)
+{
+	enum tern_hs_early_data st;
+	uint32_t max;
+
+	if (c->server || c->hs == NULL || c->error != 0 || c->close_sent ||
+	    c->wr_level != TERN_HS_LEVEL_EARLY || c->wr[TERN_HS_LEVEL_EARLY] == NULL)
+		return 0;
+	st = tern_hs_early_data_state(c->hs);
+	if (st != TERN_HS_EARLY_OFFERED && st != TERN_HS_EARLY_ACCEPTED)
+		return 0;
+	max = tern_hs_max_early_data(c->hs);
+	return c->early_sent >= max ? 0 : (size_t)(max - c->early_sent);
+}
+
+size_t
+tern_tls_conn_early_data_room(struct tern_tls_conn *c)
+{
+	if (c == NULL || c->server || conn_start(c) != 0)
+		return 0;
+	return early_room(c);
+}
+
+ssize_t
+tern_tls_conn_early_data_write(struct tern_tls_conn *c, const void *buf, size_t len)
+{
+	enum tern_hs_early_data st;
+	size_t room;
+	int rc;
+
+	if (c == NULL || c->server || (buf == NULL && len != 0))
+		return -TERN_EINVAL;
+	if ((rc = conn_start(c)) != 0)
+		return rc;
+	st = tern_hs_early_data_state(c->hs);
+	if (c->close_sent || (st != TERN_HS_EARLY_OFFERED && st != TERN_HS_EARLY_ACCEPTED))
+		return -TERN_EINVAL;
+	room = early_room(c);
+	len = len < room ? len : room;
+	if (len == 0)
+		return 0;
+	rc = seal_records(c, TERN_HS_LEVEL_EARLY, TERN_TLS_CT_APPLICATION_DATA, buf, len,
+			  app_chunk(c));
+	if (rc != 0)
+		return conn_fail(c, rc, TERN_TLS_ALERT_INTERNAL_ERROR, "sealing: %s",
+				 tern_strerror(rc));
+	c->early_sent += len;
+	return (ssize_t)len;
+}
+
+ssize_t
+tern_tls_conn_early_data_read(struct tern_tls_conn *c, void *buf, size_t len)
+{
+	size_t n;
+
+	if (c == NULL || !c->server || (buf == NULL && len != 0))
+		return -TERN_EINVAL;
+	n = buf_avail(&c->early);
+	if (n == 0)
+		return -TERN_EAGAIN;
+	n = n < len ? n : len;
+	memcpy(buf, c->early.p + c->early.off, n);
+	OPENSSL_cleanse(c->early.p + c->early.off, n);
+	buf_consume(&c->early, n);
+	return (ssize_t)n;
+}
+
 /* --- closing, key update, sizing ----------------------------------------------- */
 
 int
@@ -1007,6 +1278,7 @@ tern_tls_conn_process_tls_records(struct tern_tls_conn *c, uint8_t *buf, size_t 
 {
 	const uint8_t *app;
 	size_t off = 0, app_len;
+	bool early;
 	ssize_t rl;
 	int rc;
 
@@ -1041,9 +1313,10 @@ tern_tls_conn_process_tls_records(struct tern_tls_conn *c, uint8_t *buf, size_t 
 		if (rl < 0)
 			continue; /* the alert is queued: encode it first */
 		if (rl == 0) {
-			if (!c->complete)
+			if (!c->complete) {
 				st->state = TERN_TLS_UB_BLOCKED_HANDSHAKE;
-			else
+				st->early_data_room = early_room(c);
+			} else
 				st->state = c->close_sent ? TERN_TLS_UB_CLOSED
 							  : TERN_TLS_UB_WRITE_TRAFFIC;
 			break;
@@ -1051,10 +1324,10 @@ tern_tls_conn_process_tls_records(struct tern_tls_conn *c, uint8_t *buf, size_t 
 		/* Decrypt in place: the plaintext never leaves the caller's buffer. */
 		app_len = 0;
 		rc = on_record(c, buf + off, (size_t)rl, buf + off + TERN_TLS_RECORD_HEADER_LEN,
-			       (size_t)rl - TERN_TLS_RECORD_HEADER_LEN, &app, &app_len);
+			       (size_t)rl - TERN_TLS_RECORD_HEADER_LEN, &app, &app_len, &early);
 		off += (size_t)rl;
 		if (rc == 0 && app_len > 0) {
-			st->state = TERN_TLS_UB_READ_TRAFFIC;
+			st->state = early ? TERN_TLS_UB_READ_EARLY_DATA : TERN_TLS_UB_READ_TRAFFIC;
 			st->data = app;
 			st->data_len = app_len;
 			break;
@@ -1088,10 +1361,19 @@ tern_tls_conn_transmit_done(struct tern_tls_conn *c)
 	c->transmit_pending = false;
 }
 
+/* The record state tern_tls_conn_encrypt() (or, in 0-RTT, _encrypt_early_data()) uses. */
+static struct tern_tls_record_state *
+ub_write_state(const struct tern_tls_conn *c)
+{
+	if (c->complete)
+		return c->wr[TERN_HS_LEVEL_APPLICATION];
+	return early_room(c) > 0 ? c->wr[TERN_HS_LEVEL_EARLY] : NULL;
+}
+
 size_t
 tern_tls_conn_encrypted_len(const struct tern_tls_conn *c, size_t len)
 {
-	const struct tern_tls_record_state *st = c->wr[TERN_HS_LEVEL_APPLICATION];
+	const struct tern_tls_record_state *st = ub_write_state(c);
 	size_t total = 0, chunk, max;
 
 	if (st == NULL)
@@ -1105,20 +1387,15 @@ tern_tls_conn_encrypted_len(const struct tern_tls_conn *c, size_t len)
 	return total;
 }
 
-ssize_t
-tern_tls_conn_encrypt(struct tern_tls_conn *c, const void *pt, size_t len, uint8_t *out, size_t cap)
+/* Seal application data under st straight into out (cap checked by the caller's size). */
+static ssize_t
+seal_into(struct tern_tls_conn *c, struct tern_tls_record_state *st, const void *pt, size_t len,
+	  uint8_t *out, size_t cap)
 {
-	struct tern_tls_record_state *st = c->wr[TERN_HS_LEVEL_APPLICATION];
 	const uint8_t *p = pt;
 	struct tern_tls_seal_op op;
 	size_t need, off = 0, chunk, max;
 
-	if (c->error != 0)
-		return c->error;
-	if (!c->complete || st == NULL)
-		return -TERN_EAGAIN;
-	if (c->close_sent || (pt == NULL && len != 0) || out == NULL)
-		return -TERN_EINVAL;
 	need = tern_tls_conn_encrypted_len(c, len);
 	if (cap < need)
 		return -TERN_ENOBUFS;
@@ -1140,4 +1417,45 @@ tern_tls_conn_encrypt(struct tern_tls_conn *c, const void *pt, size_t len, uint8
 		len -= chunk;
 	} while (len > 0);
 	return (ssize_t)off;
+}
+
+ssize_t
+tern_tls_conn_encrypt(struct tern_tls_conn *c, const void *pt, size_t len, uint8_t *out, size_t cap)
+{
+	struct tern_tls_record_state *st = c->wr[TERN_HS_LEVEL_APPLICATION];
+
+	if (c->error != 0)
+		return c->error;
+	if (!c->complete || st == NULL)
+		return -TERN_EAGAIN;
+	if (c->close_sent || (pt == NULL && len != 0) || out == NULL)
+		return -TERN_EINVAL;
+	return seal_into(c, st, pt, len, out, cap);
+}
+
+ssize_t
+tern_tls_conn_encrypt_early_data(struct tern_tls_conn *c, const void *pt, size_t len, uint8_t *out,
+				 size_t cap)
+{
+	size_t room;
+	ssize_t n;
+
+	if (c == NULL)
+		return -TERN_EINVAL;
+	if (c->error != 0)
+		return c->error;
+	if (c->server || c->complete || (pt == NULL && len != 0) || out == NULL)
+		return -TERN_EINVAL;
+	/* The records must follow the ClientHello (and CCS) on the wire. */
+	if (buf_avail(&c->out) > 0 || c->transmit_pending)
+		return -TERN_EAGAIN;
+	room = early_room(c);
+	if (room == 0)
+		return -TERN_EINVAL;
+	if (len > room)
+		return -TERN_ERANGE;
+	n = seal_into(c, c->wr[TERN_HS_LEVEL_EARLY], pt, len, out, cap);
+	if (n > 0)
+		c->early_sent += len;
+	return n;
 }

@@ -280,6 +280,24 @@ bool tern_hs_is_early_data_accepted(const struct tern_hs *hs);
 uint32_t tern_hs_max_early_data(const struct tern_hs *hs);
 
 /**
+ * Server: how many bytes of 0-RTT records it skips when it rejected early
+ * data (RFC 8446 4.2.10: trial decryption up to the configured
+ * max_early_data_size); the configured maximum, or 16384 when 0-RTT is off
+ * (a client may still hold a ticket that allowed it). 0 for a client.
+ */
+uint32_t tern_hs_early_skip_limit(const struct tern_hs *hs);
+
+/**
+ * Middlebox compatibility mode (RFC 8446 D.4) is in force: the ClientHello
+ * carried a non-empty legacy_session_id (client: the one it sent; server:
+ * the one it received, once the ClientHello was processed). Each side then
+ * sends one dummy change_cipher_spec record: the server right after its
+ * first handshake message, the client before its second flight (or right
+ * after the ClientHello when it offers early data).
+ */
+bool tern_hs_middlebox_compat(const struct tern_hs *hs);
+
+/**
  * Early exporter (RFC 8446 7.5): as tern_hs_export_keying_material() but
  * over early_exporter_master_secret, so usable with 0-RTT data. Client: once
  * 0-RTT was offered (whatever the server decides, the value is only

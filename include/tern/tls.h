@@ -7,7 +7,16 @@
  * TLS 1.3 connections for library users, after rustls' ConnectionCommon
  * (buffered: read_tls / process_new_packets / write_tls and a plaintext
  * reader and writer) with s2n-style extras (request_key_update, dynamic
- * record sizing, wipe).
+ * record sizing, wipe), or unbuffered (rustls' unbuffered module), with
+ * session resumption and 0-RTT early data in both.
+ *
+ * Middlebox compatibility mode (RFC 8446 D.4) follows the ClientHello's
+ * legacy_session_id: when it is non-empty (tern clients by default,
+ * tern_tls_config_set_middlebox_compat()) the client sends one dummy
+ * change_cipher_spec before its second flight (right after the ClientHello
+ * when offering 0-RTT) and the server one right after its first handshake
+ * message (ServerHello or HelloRetryRequest); with an empty one neither
+ * does.
  *
  * A connection is the handshake engine (include/tern/handshake.h) wired to
  * record protection (include/tern/tls_record.h). It never touches a socket
@@ -83,8 +92,10 @@ void tern_tls_conn_free(struct tern_tls_conn *conn);
 
 /**
  * Reset a connection for reuse (s2n_connection_wipe): drop every secret,
- * buffer and error; keep the configuration, server name, crypto context,
- * key log and size settings. The next I/O call starts a new handshake.
+ * buffer and error, and the session set with tern_tls_conn_set_session()
+ * (single use); keep the configuration, server name, crypto context, key
+ * log, session callback and size settings. The next I/O call starts a new
+ * handshake.
  */
 void tern_tls_conn_wipe(struct tern_tls_conn *conn);
 
@@ -126,6 +137,8 @@ struct tern_tls_io_state {
 	size_t plaintext_bytes_to_read; /**< readable with tern_tls_conn_reader_read() */
 	size_t tls_bytes_to_write;	/**< waiting for tern_tls_conn_write_tls() */
 	bool peer_has_closed;		/**< close_notify received */
+	/** Server: 0-RTT bytes readable with tern_tls_conn_early_data_read(). */
+	size_t early_data_bytes_to_read;
 };
 
 /**
@@ -221,7 +234,11 @@ enum tern_tls_unbuffered_state {
 	TERN_TLS_UB_BLOCKED_HANDSHAKE,
 	/** One record of application data: `data`, `data_len` (inside the caller's buffer). */
 	TERN_TLS_UB_READ_TRAFFIC,
-	/** Reserved for 0-RTT data (server); not produced by this version. */
+	/**
+	 * Server: one record of 0-RTT data the client sent before the
+	 * handshake completed (`data`, `data_len`, inside the caller's
+	 * buffer); see tern_tls_conn_early_data_read() for what it means.
+	 */
 	TERN_TLS_UB_READ_EARLY_DATA,
 	/**
 	 * Connected and nothing more to process in the buffer: encrypt with
@@ -246,6 +263,12 @@ struct tern_tls_unbuffered_status {
 	const uint8_t *data; /**< READ_TRAFFIC: decrypted application data */
 	size_t data_len;     /**< READ_TRAFFIC: its length */
 	size_t needed;	     /**< ENCODE_TLS_DATA: bytes encode_tls_data will write */
+	/**
+	 * Client, BLOCKED_HANDSHAKE: 0-RTT bytes that
+	 * tern_tls_conn_encrypt_early_data() may still seal (0 when early
+	 * data is not possible or over).
+	 */
+	size_t early_data_room;
 };
 
 /**
@@ -271,7 +294,11 @@ ssize_t tern_tls_conn_encode_tls_data(struct tern_tls_conn *conn, uint8_t *out, 
 /** TRANSMIT_TLS_DATA: the encoded bytes were sent. */
 void tern_tls_conn_transmit_done(struct tern_tls_conn *conn);
 
-/** Bytes tern_tls_conn_encrypt() needs for len plaintext bytes (0 before the keys). */
+/**
+ * Bytes tern_tls_conn_encrypt() needs for len plaintext bytes; before the
+ * handshake completes, while 0-RTT may be written, what
+ * tern_tls_conn_encrypt_early_data() needs (0 when there is no key).
+ */
 size_t tern_tls_conn_encrypted_len(const struct tern_tls_conn *conn, size_t len);
 
 /**
@@ -283,6 +310,112 @@ size_t tern_tls_conn_encrypted_len(const struct tern_tls_conn *conn, size_t len)
  */
 ssize_t tern_tls_conn_encrypt(struct tern_tls_conn *conn, const void *pt, size_t len, uint8_t *out,
 			      size_t cap);
+
+/**
+ * Client, unbuffered: seal 0-RTT data straight into a caller buffer, after
+ * the ClientHello was encoded and transmitted and while
+ * status.early_data_room (tern_tls_conn_early_data_room()) is not 0. Send
+ * the records before any later ENCODE_TLS_DATA output.
+ *
+ * @return bytes written; -TERN_EAGAIN while TLS bytes wait to be encoded
+ *   or transmitted; -TERN_ENOBUFS (see tern_tls_conn_encrypted_len());
+ *   -TERN_ERANGE when len exceeds the room left; -TERN_EINVAL when 0-RTT
+ *   is not possible (no early data offered, or it is over); the sticky
+ *   error.
+ */
+ssize_t tern_tls_conn_encrypt_early_data(struct tern_tls_conn *conn, const void *pt, size_t len,
+					 uint8_t *out, size_t cap);
+
+/* --- resumption and 0-RTT ------------------------------------------------- */
+
+/**
+ * Client: a resumable session arrived (NewSessionTicket, RFC 8446 4.6.1).
+ * The bytes (see tern_hs_callbacks.on_session in include/tern/handshake.h)
+ * are valid during the call only and contain the resumption PSK: store
+ * them out of logs, wipe them when dropped, use each once.
+ */
+typedef void (*tern_tls_session_cb)(void *user, const uint8_t *session, size_t len);
+
+/**
+ * Client: receive the sessions the server issues. Call before the first
+ * I/O call.
+ *
+ * @return 0 or -TERN_EINVAL (server, I/O started).
+ */
+int tern_tls_conn_set_session_callback(struct tern_tls_conn *conn, tern_tls_session_cb cb,
+				       void *user);
+
+/**
+ * Client: offer a session saved from the session callback (PSK with
+ * (EC)DHE resumption; with tern_tls_config_set_early_data() also 0-RTT when
+ * the ticket allows it). Copied; call before the first I/O call. A session
+ * that has expired, or is for another server name or suite, is silently
+ * not offered (full handshake).
+ *
+ * @return 0, -TERN_EINVAL (server, I/O started, malformed), -TERN_ENOMEM.
+ */
+int tern_tls_conn_set_session(struct tern_tls_conn *conn, const uint8_t *session, size_t len);
+
+/** Whether the handshake resumed a session (valid once it completed). */
+bool tern_tls_conn_is_resumed(const struct tern_tls_conn *conn);
+
+/** What became of 0-RTT (the values of enum tern_hs_early_data). */
+enum tern_tls_early_data {
+	TERN_TLS_EARLY_NONE = 0,     /**< not offered (or not received) */
+	TERN_TLS_EARLY_OFFERED = 1,  /**< client: offered, no answer yet */
+	TERN_TLS_EARLY_ACCEPTED = 2, /**< the server accepted it */
+	/**
+	 * The server declined it. Client: nothing written as early data
+	 * reached the application; send it again as ordinary data. Server:
+	 * the client's 0-RTT records were skipped (RFC 8446 4.2.10).
+	 */
+	TERN_TLS_EARLY_REJECTED = 3,
+};
+
+/** The 0-RTT state (above); NONE before the first I/O call. */
+enum tern_tls_early_data tern_tls_conn_early_data_state(const struct tern_tls_conn *conn);
+
+/**
+ * Whether the server accepted early data (rustls' is_early_data_accepted).
+ * Client: final once the handshake completed; false before.
+ */
+bool tern_tls_conn_is_early_data_accepted(const struct tern_tls_conn *conn);
+
+/**
+ * Client: 0-RTT bytes that may still be written (the ticket's
+ * max_early_data_size less what was written), rustls' EarlyData::bytes_left.
+ * Starts the connection (queues the ClientHello) if it has not started.
+ * 0 when no early data was offered, when the server rejected it, or once
+ * EndOfEarlyData went out.
+ */
+size_t tern_tls_conn_early_data_room(struct tern_tls_conn *conn);
+
+/**
+ * Client, buffered: write 0-RTT data (rustls' ClientConnection::early_data()
+ * writer): sealed at once under client_early_traffic_secret and queued
+ * after the ClientHello, so it leaves with the first flight. Early data can
+ * be replayed by an attacker (RFC 8446 8, E.5): send only requests that
+ * are safe to repeat. Check tern_tls_conn_is_early_data_accepted() once
+ * the handshake completed and, if it is false, write the bytes again with
+ * tern_tls_conn_writer_write().
+ *
+ * @return bytes accepted (at most tern_tls_conn_early_data_room(); 0 when
+ *   it is 0 but 0-RTT was offered); -TERN_EINVAL (server, no 0-RTT
+ *   offered or rejected, after send_close_notify); the sticky error.
+ */
+ssize_t tern_tls_conn_early_data_write(struct tern_tls_conn *conn, const void *buf, size_t len);
+
+/**
+ * Server, buffered: read 0-RTT data (rustls' ServerConnection::early_data()
+ * reader). The bytes arrive before the handshake completes: the client is
+ * not authenticated yet and the data may be a replay within the limits of
+ * the anti-replay register (include/tern/handshake.h). What was accepted
+ * as early data never appears in tern_tls_conn_reader_read().
+ *
+ * @return bytes copied (> 0); -TERN_EAGAIN when none is buffered;
+ *   -TERN_EINVAL on a client.
+ */
+ssize_t tern_tls_conn_early_data_read(struct tern_tls_conn *conn, void *buf, size_t len);
 
 /* --- closing, key update, record sizing ---------------------------------- */
 

@@ -112,16 +112,55 @@ int tern_tls_config_set_record_size_limit(struct tern_tls_config *cfg, uint16_t 
  */
 int tern_tls_config_set_middlebox_compat(struct tern_tls_config *cfg, bool on);
 
+/** Most certificate chains a configuration holds (tern_tls_config_add_cert_chain()). */
+#define TERN_TLS_MAX_CERT_CHAINS 8
+
 /**
  * Load the certificate chain (leaf first) and its private key from PEM
- * files: a server's identity, or a client's for client authentication. ECDSA P-256/P-384, RSA
- * (signs with RSA-PSS) and Ed25519 keys.
+ * files: a server's identity, or a client's for client authentication.
+ * ECDSA P-256/P-384, RSA (signs with RSA-PSS, rsae schemes), RSA-PSS keys
+ * (rsa_pss_pss_sha256; a key restricted to another digest or a salt longer
+ * than 32 bytes is refused) and Ed25519 keys. Replaces every chain loaded
+ * before; use
+ * tern_tls_config_add_cert_chain() to hold several.
  *
  * @return 0, -TERN_EINVAL (unreadable file, key does not match the leaf,
- *   unsupported key type) or -TERN_ENOMEM.
+ *   unsupported key type) or -TERN_ENOMEM. On error the configuration is
+ *   unchanged.
  */
 int tern_tls_config_load_cert_chain(struct tern_tls_config *cfg, const char *chain_pem_file,
 				    const char *key_pem_file);
+
+/**
+ * Add another certificate chain and key (PEM files, as for
+ * tern_tls_config_load_cert_chain()). The first chain added is the default.
+ *
+ * Server certificate selection, in every full handshake (resumed handshakes
+ * send no certificate):
+ * 1. the chains whose leaf is valid for the client's server_name exactly
+ *    (subjectAltName DNS names, else the subject CN, as libcrypto's
+ *    X509_check_host() without wildcards);
+ * 2. else those whose leaf matches it through a wildcard (RFC 6125 6.4.3:
+ *    "*" as the whole left-most label only, matching one label);
+ * 3. else (no match, or no server_name) all chains, the default first.
+ *
+ * Within the first group that has one, the server takes the first chain in
+ * load order whose key can sign with a scheme of the client's
+ * signature_algorithms, and signs with the client's most preferred such
+ * scheme. So chains for the same names with an ECDSA and an RSA key serve
+ * ECDSA to clients that accept it and RSA-PSS to those that only offer
+ * RSA-PSS: add the preferred one first. No chain with a usable scheme
+ * fails the handshake with handshake_failure. With a single chain the
+ * server_name is not looked at (the chain is always sent).
+ *
+ * A client answering a CertificateRequest sends the first chain whose key
+ * fits one of the server's schemes.
+ *
+ * @return 0, -TERN_EINVAL (as for tern_tls_config_load_cert_chain()),
+ *   -TERN_ELIMIT (already TERN_TLS_MAX_CERT_CHAINS chains) or -TERN_ENOMEM.
+ */
+int tern_tls_config_add_cert_chain(struct tern_tls_config *cfg, const char *chain_pem_file,
+				   const char *key_pem_file);
 
 /**
  * Trust the CA certificates in a PEM file for peer verification (a client
