@@ -60,6 +60,8 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: tern-tls-server --cert CHAIN.pem --key KEY.pem [options]\n"
+		"  --cert/--key      repeat the pair for more certificates: the client's\n"
+		"                    server_name picks one (the first is the default)\n"
 		"  --port N          TCP port on 127.0.0.1 (default 4443; 0 = any, printed)\n"
 		"  --listen ADDR     address to listen on (default 127.0.0.1)\n"
 		"  --mode echo|http  echo bytes back (default) or answer one HTTP/1.1 request\n"
@@ -278,7 +280,9 @@ main(int argc, char **argv)
 					     {"verbose", no_argument, NULL, 'v'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	const char *cert = NULL, *key = NULL, *suites = NULL, *groups = NULL, *keylog = NULL;
+	const char *cert[TERN_TLS_MAX_CERT_CHAINS], *key[TERN_TLS_MAX_CERT_CHAINS];
+	const char *suites = NULL, *groups = NULL, *keylog = NULL;
+	unsigned n_cert = 0, n_key = 0, ci;
 	const char *listen_addr = "127.0.0.1", *alpn[APP_LIST_MAX];
 	struct epoll_event ev, events[MAX_EVENTS];
 	struct tern_tls_config *cfg;
@@ -300,10 +304,14 @@ main(int argc, char **argv)
 			listen_addr = optarg;
 			break;
 		case 'c':
-			cert = optarg;
+			if (n_cert == TERN_TLS_MAX_CERT_CHAINS)
+				app_die("too many --cert (at most %d)", TERN_TLS_MAX_CERT_CHAINS);
+			cert[n_cert++] = optarg;
 			break;
 		case 'k':
-			key = optarg;
+			if (n_key == TERN_TLS_MAX_CERT_CHAINS)
+				app_die("too many --key (at most %d)", TERN_TLS_MAX_CERT_CHAINS);
+			key[n_key++] = optarg;
 			break;
 		case 'm':
 			if (strcmp(optarg, "echo") == 0)
@@ -345,12 +353,14 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (cert == NULL || key == NULL || optind != argc)
+	if (n_cert == 0 || n_cert != n_key || optind != argc)
 		usage();
 	if ((rc = tern_tls_config_new(TERN_TLS_SERVER, &cfg)) != 0)
 		app_die("config: %s", tern_strerror(rc));
-	if ((rc = tern_tls_config_load_cert_chain(cfg, cert, key)) != 0)
-		app_die("cannot load --cert %s / --key %s: %s", cert, key, tern_strerror(rc));
+	for (ci = 0; ci < n_cert; ci++)
+		if ((rc = tern_tls_config_add_cert_chain(cfg, cert[ci], key[ci])) != 0)
+			app_die("cannot load --cert %s / --key %s: %s", cert[ci], key[ci],
+				tern_strerror(rc));
 	app_config_common(cfg, suites, groups, alpn, n_alpn);
 	if (max_early > 0 &&
 	    (rc = tern_tls_config_set_max_early_data(cfg, (uint32_t)max_early)) != 0)

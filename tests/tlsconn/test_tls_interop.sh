@@ -55,7 +55,12 @@ fi
 		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >ext.cnf &&
 		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
 			-out srv.pem -days 2 -extfile ext.cnf &&
-		cat srv.pem ca.pem >chain.pem
+		cat srv.pem ca.pem >chain.pem &&
+		openssl req -newkey ed25519 -nodes -keyout b.key -out b.csr -subj /CN=b.test &&
+		printf 'subjectAltName=DNS:b.test\n' >b.cnf &&
+		openssl x509 -req -in b.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-out b.pem -days 2 -extfile b.cnf &&
+		cat b.pem ca.pem >b-chain.pem
 ) >"$W/pki.log" 2>&1 || {
 	cat "$W/pki.log"
 	echo "$NAME: 0 passed, 1 failed"
@@ -214,6 +219,17 @@ if [ "$out" != "$big" ]; then
 fi
 check "... ALPN echo" grep -q "alpn 'echo'" "$W/tt.err"
 check "... key update both ways" grep -q "key updates sent 1 received 1" "$W/tt.err"
+stop_server
+
+# --- SNI: two certificates, the client's server_name picks one ---------------
+start_server --cert "$W/b-chain.pem" --key "$W/b.key" --alpn echo || exit 1
+for name in localhost b.test; do
+	out=$( (echo "hello-$name"; sleep 0.5) | timeout 10 "$CLIENT" --ca "$W/ca.pem" \
+		--alpn echo --linger 300 --server-name "$name" 127.0.0.1 "$SPORT" 2>"$W/sni.err")
+	check "tern-tls-server with 2 chains: server_name $name gets a certificate that verifies" \
+		[ "$out" = "hello-$name" ]
+	[ "$out" = "hello-$name" ] || tail -n 3 "$W/sni.err" | sed 's/^/   /'
+done
 stop_server
 
 # --- tern-tls-client -> openssl s_server -------------------------------------
