@@ -5,7 +5,7 @@ BUILD   ?= build
 MESON   ?= meson
 DEPS    ?= 1
 
-.PHONY: all deps setup build test demo bench bench-engine format clean
+.PHONY: all deps setup build test demo bench bench-tls bench-engine format clean
 
 all: build
 
@@ -30,6 +30,9 @@ demo: build
 
 bench: build
 	./scripts/bench-report $(BUILD)/bench/tern-bench-crypto --reps 3 --out $(BUILD)/bench-crypto.json
+
+bench-tls: build
+	./scripts/bench-tls $(BUILD)/bench/tern-bench-tls --reps 3 --out $(BUILD)/bench-tls.json
 
 bench-engine: build
 	./scripts/bench-engine --build $(BUILD) --out $(BUILD)/bench-engine.json

@@ -5,20 +5,73 @@
  * is HKDF-Extract(0, 0).
  */
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
+#include <openssl/evp.h>
 
 #include <tern/keyschedule.h>
 
 #include "hs_internal.h"
 
+/*
+ * Digests fetched once per process: EVP_sha256() makes every
+ * EVP_DigestInit_ex() fetch the implementation again (a name lookup under a
+ * lock), several times per handshake. Falls back to the implicit fetch.
+ */
+static EVP_MD *fetched_sha256, *fetched_sha384;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_mds(void)
+{
+	fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	fetched_sha384 = EVP_MD_fetch(NULL, "SHA384", NULL);
+}
+
+static const EVP_MD *
+suite_md(const struct tern_tls13_suite *suite)
+{
+	pthread_once(&fetch_once, fetch_mds);
+	if (suite->hash == TERN_HASH_SHA384)
+		return fetched_sha384 != NULL ? fetched_sha384 : EVP_sha384();
+	return fetched_sha256 != NULL ? fetched_sha256 : EVP_sha256();
+}
+
+/* Hash("") of the suite's hash: Derive-Secret(., "derived", "") and the binder key. */
+static const uint8_t *
+empty_hash(const struct tern_tls13_suite *suite)
+{
+	static const uint8_t sha256[32] = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14,
+					   0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+					   0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c,
+					   0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+	static const uint8_t sha384[48] = {
+		0x38, 0xb0, 0x60, 0xa7, 0x51, 0xac, 0x96, 0x38, 0x4c, 0xd9, 0x32, 0x7e,
+		0xb1, 0xb1, 0xe3, 0x6a, 0x21, 0xfd, 0xb7, 0x11, 0x14, 0xbe, 0x07, 0x43,
+		0x4c, 0x0c, 0xc7, 0xbf, 0x63, 0xf6, 0xe1, 0xda, 0x27, 0x4e, 0xde, 0xbf,
+		0xe7, 0x6f, 0x65, 0xfb, 0xd5, 0x1a, 0xd2, 0xf1, 0x48, 0x98, 0xb9, 0x5b};
+
+	return suite->hash == TERN_HASH_SHA384 ? sha384 : sha256;
+}
+
+/*
+ * HMAC-Hash(key, msg) of hash length (Finished and binders, 4.4.4):
+ * HKDF-Extract(salt = key, IKM = msg) is exactly that HMAC (RFC 5869 2.2).
+ */
+static int
+suite_hmac(const struct tern_tls13_suite *suite, const uint8_t *key, const uint8_t *msg,
+	   uint8_t *out)
+{
+	return tern_hkdf_extract(suite->hash, key, suite->hash_len, msg, suite->hash_len, out);
+}
+
 int
 tern_hs_transcript_init(struct tern_hs *hs, const struct tern_tls13_suite *suite)
 {
 	hs->suite = suite;
-	hs->md = suite->hash == TERN_HASH_SHA384 ? EVP_sha384() : EVP_sha256();
+	hs->md = suite_md(suite);
 	if (hs->transcript == NULL)
 		hs->transcript = EVP_MD_CTX_new();
 	if (hs->transcript == NULL || EVP_DigestInit_ex(hs->transcript, hs->md, NULL) != 1)
@@ -68,11 +121,8 @@ tern_hs_transcript_hrr_restart(struct tern_hs *hs)
 static int
 derived(struct tern_hs *hs, const uint8_t *secret, uint8_t *out)
 {
-	uint8_t empty_hash[TERN_HASH_MAX_LEN];
-
-	if (EVP_Digest("", 0, empty_hash, NULL, hs->md, NULL) != 1 ||
-	    tern_derive_secret(hs->suite->hash, secret, hs->suite->hash_len, "derived", empty_hash,
-			       out) != 0)
+	if (tern_derive_secret(hs->suite->hash, secret, hs->suite->hash_len, "derived",
+			       empty_hash(hs->suite), out) != 0)
 		return HS_INTERNAL(hs, "derive");
 	return 0;
 }
@@ -134,13 +184,11 @@ tern_hs_finished_mac(struct tern_hs *hs, const uint8_t *base_key, uint8_t *out)
 {
 	uint8_t fk[TERN_HASH_MAX_LEN], th[TERN_HASH_MAX_LEN];
 	size_t hl = hs->suite->hash_len;
-	unsigned int olen = 0;
 	int ok;
 
 	ok = tern_hkdf_expand_label(hs->suite->hash, base_key, hl, "finished", NULL, 0, fk, hl) ==
 		     0 &&
-	     tern_hs_transcript_hash(hs, th) == 0 &&
-	     HMAC(hs->md, fk, (int)hl, th, hl, out, &olen) != NULL && olen == hl;
+	     tern_hs_transcript_hash(hs, th) == 0 && suite_hmac(hs->suite, fk, th, out) == 0;
 	OPENSSL_cleanse(fk, sizeof(fk));
 	return ok ? 0 : HS_INTERNAL(hs, "finished mac");
 }
@@ -234,7 +282,7 @@ int
 tern_hs_truncated_hash(struct tern_hs *hs, const struct tern_tls13_suite *suite, const uint8_t *ch,
 		       size_t len, uint8_t *out)
 {
-	const EVP_MD *md = suite->hash == TERN_HASH_SHA384 ? EVP_sha384() : EVP_sha256();
+	const EVP_MD *md = suite_md(suite);
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int ok;
 
@@ -256,19 +304,15 @@ int
 tern_hs_psk_binder(struct tern_hs *hs, const struct tern_tls13_suite *suite, const uint8_t *psk,
 		   const uint8_t *th, uint8_t *out)
 {
-	const EVP_MD *md = suite->hash == TERN_HASH_SHA384 ? EVP_sha384() : EVP_sha256();
-	uint8_t early[TERN_HASH_MAX_LEN], empty[TERN_HASH_MAX_LEN];
-	uint8_t bk[TERN_HASH_MAX_LEN], fk[TERN_HASH_MAX_LEN];
+	uint8_t early[TERN_HASH_MAX_LEN], bk[TERN_HASH_MAX_LEN], fk[TERN_HASH_MAX_LEN];
 	size_t hl = suite->hash_len;
-	unsigned int olen = 0;
 	int ok;
 
 	/* binder_key = Derive-Secret(Early Secret, "res binder", ""); then as Finished (4.4.4). */
 	ok = tern_hkdf_extract(suite->hash, NULL, 0, psk, hl, early) == 0 &&
-	     EVP_Digest("", 0, empty, NULL, md, NULL) == 1 &&
-	     tern_derive_secret(suite->hash, early, hl, "res binder", empty, bk) == 0 &&
+	     tern_derive_secret(suite->hash, early, hl, "res binder", empty_hash(suite), bk) == 0 &&
 	     tern_hkdf_expand_label(suite->hash, bk, hl, "finished", NULL, 0, fk, hl) == 0 &&
-	     HMAC(md, fk, (int)hl, th, hl, out, &olen) != NULL && olen == hl;
+	     suite_hmac(suite, fk, th, out) == 0;
 	OPENSSL_cleanse(early, sizeof(early));
 	OPENSSL_cleanse(bk, sizeof(bk));
 	OPENSSL_cleanse(fk, sizeof(fk));
