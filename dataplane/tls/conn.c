@@ -86,6 +86,10 @@ struct tern_tls_conn {
 	uint64_t early_skipped;	     /* server: bytes of rejected 0-RTT records skipped */
 	struct tern_aead_key *trial; /* server: handshake read key for trial decryption */
 	uint8_t trial_iv[TERN_AEAD_NONCE_LEN];
+	/* current application traffic secrets [read, write], for extraction */
+	const struct tern_tls13_suite *ap_suite;
+	uint8_t ap_secret[2][TERN_HASH_MAX_LEN];
+	bool extracted; /* secrets handed out: the connection is spent */
 	int error;
 	enum tern_tls_alert alert_sent, alert_recv;
 	char errstr[192];
@@ -386,6 +390,10 @@ cb_secret(void *user, enum tern_hs_level level, enum tern_hs_direction dir,
 	OPENSSL_cleanse(iv, sizeof(iv));
 	if (rc != 0)
 		return -1;
+	if (level == TERN_HS_LEVEL_APPLICATION) {
+		c->ap_suite = suite;
+		memcpy(c->ap_secret[dir], secret, secret_len);
+	}
 	/* Offering 0-RTT, the client's CCS goes right after the ClientHello (D.4). */
 	if (dir == TERN_HS_WRITE && level == TERN_HS_LEVEL_EARLY && !c->server && queue_ccs(c) != 0)
 		return -1;
@@ -503,6 +511,9 @@ tern_tls_conn_wipe(struct tern_tls_conn *c)
 	}
 	tern_hs_free(c->hs);
 	c->hs = NULL;
+	OPENSSL_cleanse(c->ap_secret, sizeof(c->ap_secret));
+	c->ap_suite = NULL;
+	c->extracted = false;
 	tern_tls_reasm_reset(c->reasm);
 	buf_clear(&c->in);
 	buf_clear(&c->pt);
@@ -1226,6 +1237,60 @@ tern_tls_conn_export_keying_material(const struct tern_tls_conn *c, const char *
 	if (!c->complete)
 		return -TERN_EAGAIN;
 	return tern_hs_export_keying_material(c->hs, label, context, context_len, out, out_len);
+}
+
+static int
+extract_direction(const struct tern_tls_conn *c, int dir, struct tern_tls_traffic_secrets *t)
+{
+	const struct tern_tls13_suite *s = c->ap_suite;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->seq = tern_tls_record_state_seq(dir == TERN_HS_WRITE ? c->wr[TERN_HS_LEVEL_APPLICATION]
+								: c->rd[TERN_HS_LEVEL_APPLICATION]);
+	t->secret_len = s->hash_len;
+	memcpy(t->secret, c->ap_secret[dir], s->hash_len);
+	t->key_len = s->key_len;
+	/* [sender]_write_key / _iv (RFC 8446 7.3) */
+	rc = tern_hkdf_expand_label(s->hash, t->secret, t->secret_len, "key", NULL, 0, t->key,
+				    t->key_len);
+	if (rc == 0)
+		rc = tern_hkdf_expand_label(s->hash, t->secret, t->secret_len, "iv", NULL, 0, t->iv,
+					    sizeof(t->iv));
+	return rc;
+}
+
+int
+tern_tls_conn_dangerous_extract_secrets(struct tern_tls_conn *c,
+					struct tern_tls_extracted_secrets *out)
+{
+	int rc;
+
+	if (c == NULL || out == NULL)
+		return -TERN_EINVAL;
+	if (c->error != 0)
+		return c->error;
+	if (!c->complete || c->ap_suite == NULL || c->wr[TERN_HS_LEVEL_APPLICATION] == NULL ||
+	    c->rd[TERN_HS_LEVEL_APPLICATION] == NULL)
+		return -TERN_EAGAIN;
+	/* Whatever is still buffered here would be lost to the new owner of the keys. */
+	if (buf_avail(&c->out) != 0 || buf_avail(&c->pend) != 0 || buf_avail(&c->in) != 0 ||
+	    buf_avail(&c->pt) != 0 || tern_tls_reasm_buffered(c->reasm) != 0)
+		return -TERN_EAGAIN;
+	memset(out, 0, sizeof(*out));
+	out->cipher_suite = c->ap_suite->id;
+	rc = extract_direction(c, TERN_HS_WRITE, &out->tx);
+	if (rc == 0)
+		rc = extract_direction(c, TERN_HS_READ, &out->rx);
+	if (rc != 0) {
+		OPENSSL_cleanse(out, sizeof(*out));
+		return -TERN_EINTERNAL;
+	}
+	/* The sequence numbers now live elsewhere: no record may use these keys again. */
+	c->extracted = true;
+	c->error = -TERN_EINVAL;
+	snprintf(c->errstr, sizeof(c->errstr), "traffic secrets were extracted");
+	return 0;
 }
 
 /* --- key log, errors ------------------------------------------------------------ */

@@ -501,6 +501,45 @@ int tern_tls_conn_export_keying_material(const struct tern_tls_conn *conn, const
 					 const uint8_t *context, size_t context_len, uint8_t *out,
 					 size_t out_len);
 
+/* --- secret extraction for offload -------------------------------------- */
+
+/** One direction's record protection state, as handed to another engine. */
+struct tern_tls_traffic_secrets {
+	uint64_t seq;			   /**< sequence number of the next record */
+	uint8_t secret[TERN_HASH_MAX_LEN]; /**< [sender]_application_traffic_secret_N */
+	size_t secret_len;		   /**< the suite's hash length */
+	uint8_t key[TERN_AEAD_KEY_MAX];	   /**< traffic key derived from secret */
+	size_t key_len;			   /**< 16 or 32 */
+	uint8_t iv[TERN_AEAD_NONCE_LEN];   /**< traffic IV (RFC 8446 7.3) */
+};
+
+/** What tern_tls_conn_dangerous_extract_secrets() returns. */
+struct tern_tls_extracted_secrets {
+	uint16_t cipher_suite;		    /**< IANA id, e.g. 0x1301 */
+	struct tern_tls_traffic_secrets tx; /**< this endpoint's sending direction */
+	struct tern_tls_traffic_secrets rx; /**< the peer's sending direction */
+};
+
+/**
+ * Hand the record protection of an established connection to another
+ * engine (a DPDK data plane, kTLS): rustls' dangerous_extract_secrets. Gives
+ * the current application traffic secrets, keys, IVs and next sequence
+ * numbers of both directions. Afterwards the connection is spent: every
+ * call returns -TERN_EINVAL ("traffic secrets were extracted"); only free or
+ * wipe remain. A KeyUpdate from then on is the new owner's business
+ * (next secret = HKDF-Expand-Label(secret, "traffic upd", "", Hash.length)).
+ *
+ * Dangerous because the secrets leave tern: wipe *out (OPENSSL_cleanse)
+ * once they are installed.
+ *
+ * @return 0; -TERN_EAGAIN while handshaking or while anything is buffered
+ *   (unsent records: call write_tls; unread plaintext or unprocessed
+ *   records: drain them), since it would be lost; -TERN_EINVAL (NULL
+ *   arguments, already extracted); the sticky error of a failed connection.
+ */
+int tern_tls_conn_dangerous_extract_secrets(struct tern_tls_conn *conn,
+					    struct tern_tls_extracted_secrets *out);
+
 /* --- key log, errors ------------------------------------------------------ */
 
 /**

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <tern/tls.h>
+#include <tern/tls_record.h>
 
 #include "control/hs_test_util.h"
 #include "tern_test.h"
@@ -607,6 +608,88 @@ test_complete_io(const struct hs_test_pki *pki)
 	tern_tls_config_free(ccfg);
 }
 
+/*
+ * dangerous_extract_secrets: both ends agree, the values reflect a key
+ * update, and the client's extracted key, IV and sequence open the record
+ * it sealed last; the spent connection refuses further use.
+ */
+static void
+test_extract_secrets(const struct hs_test_pki *pki)
+{
+	struct tern_tls_config *scfg = server_cfg(pki, NULL), *ccfg = client_cfg(pki, NULL);
+	struct tern_tls_extracted_secrets ec, es;
+	struct tern_tls_record_state *st;
+	struct tern_tls_open_op op;
+	struct tern_crypto_ctx *ctx;
+	uint8_t buf[256], pt[256];
+	struct pair pr;
+
+	pair_new(&pr, ccfg, scfg);
+	CHECK_EQ(tern_tls_conn_dangerous_extract_secrets(pr.c, &ec), -TERN_EAGAIN);
+	CHECK_EQ(pump(&pr, 20), 0);
+	CHECK_EQ(tern_tls_conn_writer_write(pr.c, "hello", 5), 5);
+	CHECK_EQ(tern_tls_conn_request_key_update(pr.c), 0);
+	CHECK_EQ(pump(&pr, 20), 0);
+	CHECK_EQ(drain(pr.s, buf, sizeof(buf)), 5);
+	/* Unread plaintext would be lost: refused until drained. */
+	CHECK_EQ(tern_tls_conn_writer_write(pr.s, "world", 5), 5);
+	CHECK_EQ(pump(&pr, 20), 0);
+	CHECK_EQ(tern_tls_conn_dangerous_extract_secrets(pr.c, &ec), -TERN_EAGAIN);
+	CHECK_EQ(drain(pr.c, buf, sizeof(buf)), 5);
+
+	/* The client's last record stays in the pipe: the server never reads it. */
+	CHECK_EQ(tern_tls_conn_writer_write(pr.c, "offload", 7), 7);
+	while (tern_tls_conn_wants_write(pr.c) &&
+	       tern_tls_conn_write_tls(pr.c, pipe_write, &pr.c2s) > 0)
+		;
+	REQUIRE(pr.c2s.len > 0 && pr.c2s.len <= sizeof(buf));
+	memcpy(buf, pr.c2s.p, pr.c2s.len);
+
+	CHECK_EQ(tern_tls_conn_dangerous_extract_secrets(pr.c, &ec), 0);
+	CHECK_EQ(tern_tls_conn_dangerous_extract_secrets(pr.s, &es), 0);
+	CHECK_EQ(ec.cipher_suite, 0x1301);
+	CHECK_EQ(es.cipher_suite, 0x1301);
+	/* server rx lags by the unread record */
+	CHECK_EQ(ec.tx.seq, es.rx.seq + 1);
+	CHECK_EQ(ec.rx.seq, es.tx.seq);
+	/* after the key update the sequence restarted: "offload" was record 0 of generation 1 */
+	CHECK_EQ(ec.tx.seq, 1);
+	CHECK_EQ(ec.tx.secret_len, 32);
+	CHECK_MEM(ec.tx.secret, es.rx.secret, 32);
+	CHECK_MEM(ec.tx.key, es.rx.key, 16);
+	CHECK_MEM(ec.tx.iv, es.rx.iv, sizeof(ec.tx.iv));
+	CHECK_MEM(ec.rx.secret, es.tx.secret, 32);
+	CHECK_MEM(ec.rx.key, es.tx.key, 16);
+	CHECK(memcmp(ec.tx.secret, ec.rx.secret, 32) != 0);
+
+	/* Spent: no more records, same error on every call. */
+	CHECK_EQ(tern_tls_conn_writer_write(pr.c, "x", 1), -TERN_EINVAL);
+	CHECK_EQ(tern_tls_conn_dangerous_extract_secrets(pr.c, &ec), -TERN_EINVAL);
+
+	/* The extracted state opens the record the connection sealed last. */
+	REQUIRE(tern_crypto_ctx_create(TERN_CRYPTO_BACKEND_AUTO, &ctx) == 0);
+	REQUIRE(tern_tls_record_state_create(ctx, TERN_AEAD_AES_128_GCM, es.rx.key, es.rx.key_len,
+					     es.rx.iv, sizeof(es.rx.iv), &st) == 0);
+	tern_tls_record_state_set_seq(st, es.rx.seq);
+	memset(&op, 0, sizeof(op));
+	op.state = st;
+	op.record = buf;
+	op.record_len = (uint32_t)pr.c2s.len;
+	op.out = pt;
+	op.out_cap = sizeof(pt);
+	CHECK_EQ(tern_tls_record_open_burst(ctx, &op, 1), 1);
+	CHECK_EQ(op.plaintext_len, 7);
+	CHECK_MEM(pt, "offload", 7);
+	CHECK_EQ(tern_tls_record_state_seq(st), ec.tx.seq);
+	tern_tls_record_state_free(st);
+	tern_crypto_ctx_free(ctx);
+	OPENSSL_cleanse(&ec, sizeof(ec));
+	OPENSSL_cleanse(&es, sizeof(es));
+	pair_free(&pr);
+	tern_tls_config_free(scfg);
+	tern_tls_config_free(ccfg);
+}
+
 int
 main(void)
 {
@@ -624,5 +707,6 @@ main(void)
 	test_record_sizing(&pki);
 	test_sticky_errors(&pki);
 	test_complete_io(&pki);
+	test_extract_secrets(&pki);
 	return tern_test_done("tls_conn");
 }
