@@ -275,7 +275,8 @@ ipsecmb_hp_mask(struct tern_crypto_ctx *ctx, struct tern_hp_op *ops, uint16_t n)
 
 	/* Every round-key schedule of the burst, before the 4-way AES pass. */
 	for (i = 0; i < n; i++)
-		tern_prefetch_range(ops[i].key->aes_rk, sizeof(ops[i].key->aes_rk));
+		tern_prefetch_range(ops[i].key, offsetof(struct tern_hp_key, aes_rk) +
+							16 * (size_t)(ops[i].key->aes_rounds + 1));
 	for (i = 0; i < n; i++) {
 		if (ops[i].key->alg == TERN_HP_CHACHA20 &&
 		    ops[i].key->backend == TERN_CRYPTO_BACKEND_IPSECMB)

@@ -100,16 +100,18 @@ struct tern_aead_key {
 } __attribute__((aligned(64)));
 
 struct tern_hp_key {
-	/* AES encryption round keys (up to 15 x 16 bytes), 16-byte aligned. */
-	uint8_t aes_rk[15 * 16] __attribute__((aligned(16)));
+	/* What a mask reads comes first: with AES-128 the fields below and the
+	 * 11 round keys end at byte 192, three cache lines per cold key. */
 	enum tern_hp_alg alg;
 	enum tern_crypto_backend backend;
+	uint32_t aes_rounds;
+	/* AES encryption round keys (up to 15 x 16 bytes), 16-byte aligned. */
+	uint8_t aes_rk[15 * 16] __attribute__((aligned(16)));
 	uint64_t serial;
 	_Atomic uint32_t refs;
 	const EVP_CIPHER *evp_cipher;
 	uint8_t raw[32];
 	uint32_t raw_len;
-	uint32_t aes_rounds;
 } __attribute__((aligned(64)));
 
 uint64_t tern_crypto_next_serial(void);

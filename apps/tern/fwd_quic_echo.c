@@ -33,6 +33,7 @@
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 #include <rte_udp.h>
 
 #include <openssl/crypto.h>
@@ -404,6 +405,21 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 	/* 2. Look the connections up in one bulk call. */
 	if (nv != 0)
 		(void)tern_keytable_lookup_bulk(q->table, cids, nv, ents);
+	/*
+	 * With thousands of connections everything a packet needs is cold and
+	 * reached through a chain of pointers (entry -> key state -> key
+	 * objects -> key material). Each pass below prefetches the next link
+	 * for the whole burst, so the misses of a burst overlap instead of
+	 * stalling one by one.
+	 */
+	for (uint16_t i = 0; i < nv; i++)
+		if (ents[i] != NULL) {
+			rte_prefetch0(ents[i]);
+			rte_prefetch0(tern_keytable_entry_conn(ents[i]));
+		}
+	for (uint16_t i = 0; i < nv; i++)
+		if (ents[i] != NULL)
+			rte_prefetch0(tern_keytable_entry_state(ents[i]));
 	for (uint16_t i = 0; i < nv; i++) {
 		struct tern_keyview v;
 		if (ents[i] == NULL) {
@@ -418,19 +434,23 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 			rte_pktmbuf_free(pkts[i]);
 			continue;
 		}
+		/* The key objects: read by the unprotect and protect bursts. */
+		rte_prefetch0(v.rx_cur);
+		rte_prefetch0(v.tx_cur);
 		/* The other phase: by packet number, late packets of the previous
 		 * generation while its keys are kept, else the peer's next update
 		 * (RFC 9001 6.5). */
-		rx[nr] = (struct tern_quic_rx_pkt){
-			.keys = v.rx_cur,
-			.alt_keys = v.rx_next,
-			.prev_keys = v.rx_prev,
-			.phase_start_pn = conn->phase_start_pn,
-			.pkt = rx[i].pkt,
-			.pkt_len = rx[i].pkt_len,
-			.pn_offset = 1 + QE_CID_LEN,
-			.largest_pn = conn->rx_largest_pn,
-		};
+		/* Field by field: the inputs only (tern_quic_unprotect_burst()
+		 * sets every output); a compound literal would zero the whole
+		 * struct first (a rep stos per packet). */
+		rx[nr].pkt = rx[i].pkt;
+		rx[nr].pkt_len = rx[i].pkt_len;
+		rx[nr].keys = v.rx_cur;
+		rx[nr].alt_keys = v.rx_next;
+		rx[nr].prev_keys = v.rx_prev;
+		rx[nr].phase_start_pn = conn->phase_start_pn;
+		rx[nr].pn_offset = 1 + QE_CID_LEN;
+		rx[nr].largest_pn = conn->rx_largest_pn;
 		used_alt[nr] = v.rx_next;
 		states[nr] = st;
 		ents[nr] = ents[i];
@@ -500,16 +520,15 @@ qe_burst(struct tern_lcore *lc, const struct tern_stream *s)
 		pkt[0] = (uint8_t)(0x40 | (v.key_phase << 2) | (QE_PN_LEN - 1));
 		memcpy(pkt + 1 + QE_CID_LEN, &pn_be, QE_PN_LEN);
 		conn->tx_pkts++;
-		tx[np] = (struct tern_quic_tx_pkt){
-			.keys = v.tx_cur,
-			.hdr = pkt,
-			.payload = pkt + QE_HDR_LEN,
-			.buf = pkt,
-			.pn = pn,
-			.hdr_len = QE_HDR_LEN,
-			.payload_len = plen,
-			.cap = QE_HDR_LEN + plen + TERN_AEAD_TAG_LEN,
-		};
+		/* Inputs only (see the rx fill above). */
+		tx[np].keys = v.tx_cur;
+		tx[np].hdr = pkt;
+		tx[np].payload = pkt + QE_HDR_LEN;
+		tx[np].buf = pkt;
+		tx[np].pn = pn;
+		tx[np].hdr_len = QE_HDR_LEN;
+		tx[np].payload_len = plen;
+		tx[np].cap = QE_HDR_LEN + plen + TERN_AEAD_TAG_LEN;
 		ok_m[np++] = ok_m[i];
 	}
 	uint16_t sealed = np != 0 ? tern_quic_protect_burst(q->ctx, tx, np) : 0;

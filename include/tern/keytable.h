@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <tern/error.h>
 #include <tern/keyschedule.h>
@@ -76,14 +77,14 @@ struct tern_keytable_cid {
 static inline int
 tern_keytable_cid_set(struct tern_keytable_cid *k, const uint8_t *cid, size_t len)
 {
-	size_t i;
-
 	if (len > TERN_QUIC_MAX_CID_LEN || (cid == NULL && len != 0))
 		return -TERN_EINVAL;
+	/* Whole-key zeroing plus one copy: with a constant len (the data path's
+	 * fixed CID length) this compiles to a few stores, not a byte loop. */
+	memset(k, 0, sizeof(*k));
 	k->len = (uint8_t)len;
-	for (i = 0; i < TERN_QUIC_MAX_CID_LEN; i++)
-		k->bytes[i] = i < len ? cid[i] : 0;
-	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+	if (len != 0)
+		memcpy(k->bytes, cid, len);
 	return 0;
 }
 
