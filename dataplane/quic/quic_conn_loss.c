@@ -91,8 +91,13 @@ on_acked(void *user, enum tern_quic_pn_space space, const struct tern_quic_sent_
 		switch (fr->kind) {
 		case FR_CRYPTO:
 			if (!s->discarded) {
-				tern_quic_rangeset_insert_coalesce(&s->ctx.acked, fr->off,
-								   fr->off + fr->len);
+				/*
+				 * Under-cover only: a full set forgets this ack (the
+				 * bytes may be resent), a coalesced one would mark
+				 * unacknowledged bytes acked and never resend them.
+				 */
+				(void)tern_quic_rangeset_insert(&s->ctx.acked, fr->off,
+								fr->off + fr->len);
 				tern_quic_rangeset_remove(&s->ctx.lost, fr->off, fr->off + fr->len);
 			}
 			break;
