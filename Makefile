@@ -5,7 +5,7 @@ BUILD   ?= build
 MESON   ?= meson
 DEPS    ?= 1
 
-.PHONY: all deps setup build test demo bench bench-tls bench-engine format clean
+.PHONY: all deps setup build test demo bench bench-tls bench-quic bench-engine format clean
 
 all: build
 
@@ -33,6 +33,10 @@ bench: build
 
 bench-tls: build
 	./scripts/bench-tls $(BUILD)/bench/tern-bench-tls --reps 3 --out $(BUILD)/bench-tls.json
+
+bench-quic: build
+	./scripts/bench-quic $(BUILD)/bench/tern-bench-quic --reps 3 --out $(BUILD)/bench-quic.json
+	./scripts/bench-quic-loopback --build $(BUILD) --size 100M --reps 3 --json $(BUILD)/bench-quic-loopback.json
 
 bench-engine: build
 	./scripts/bench-engine --build $(BUILD) --out $(BUILD)/bench-engine.json
