@@ -80,8 +80,26 @@ tern_quic_cc_name(const struct tern_quic_cc *cc)
 void
 tern_quic_cc_on_packet_sent(struct tern_quic_cc *cc, uint64_t bytes, uint64_t now)
 {
-	(void)now;
 	cc->bytes_in_flight += bytes;
+	if (!cc->round_open) {
+		cc->round_open = true;
+		cc->round_start = now;
+	}
+	/* Packets held by the pacer are already in flight here: the
+	 * connection counts a packet when it builds it, not when it leaves. */
+	if (cc->bytes_in_flight > cc->peak_in_flight)
+		cc->peak_in_flight = cc->bytes_in_flight;
+}
+
+bool
+tern_quic_cc_cwnd_limited(const struct tern_quic_cc *cc)
+{
+	uint64_t peak = cc->peak_in_flight > cc->prev_peak_in_flight ? cc->peak_in_flight
+								     : cc->prev_peak_in_flight;
+
+	if (cc->cwnd < cc->ssthresh)
+		return peak >= cc->cwnd / 2;
+	return peak + TERN_QUIC_CC_LIMIT_SLACK * cc->max_datagram_size >= cc->cwnd;
 }
 
 bool
@@ -100,10 +118,21 @@ void
 tern_quic_cc_on_packet_acked(struct tern_quic_cc *cc, uint64_t bytes, uint64_t time_sent,
 			     uint64_t now, uint64_t srtt)
 {
+	bool limited;
+
+	/* Judge window use before this ACK ends the round, so that the last
+	 * packet of a full round still counts. */
+	limited = tern_quic_cc_cwnd_limited(cc);
 	tern_quic_cc_on_packet_removed(cc, bytes);
-	/* No growth when the window is not the limit (7.8) or for packets
-	 * sent before the current recovery period began (7.3.2). */
-	if (cc->app_limited || tern_quic_cc_in_recovery(cc, time_sent))
+	if (cc->round_open && time_sent >= cc->round_start) {
+		cc->round_open = false;
+		cc->prev_peak_in_flight = cc->peak_in_flight;
+		cc->peak_in_flight = cc->bytes_in_flight;
+	}
+	/* No growth when the window is not the limit (7.8: the application
+	 * has nothing to send, or sends less than the window allows) or for
+	 * packets sent before the current recovery period began (7.3.2). */
+	if (cc->app_limited || !limited || tern_quic_cc_in_recovery(cc, time_sent))
 		return;
 	cc->ops->on_ack(cc, bytes, now, srtt);
 }

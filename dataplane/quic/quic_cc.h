@@ -12,8 +12,9 @@
  * (RFC 9002 7, B) in quic_cc_newreno.c and CUBIC (RFC 9438) in
  * quic_cc_cubic.c. The shared rules run here, before the ops are called:
  * bytes_in_flight accounting, no growth while application limited or for
- * packets sent before the current recovery period started, one reduction
- * per recovery period.
+ * packets sent before the current recovery period started or while the
+ * window is underutilized (RFC 9002 7.8, see tern_quic_cc_cwnd_limited()),
+ * one reduction per recovery period.
  *
  * Arithmetic: windows are in bytes (uint64_t). NewReno is exact integer
  * arithmetic (congestion avoidance counts acknowledged bytes, RFC 3465
@@ -93,6 +94,13 @@ struct tern_quic_cc {
 	uint64_t recovery_start; /* congestion_recovery_start_time, valid if has_recovery_start */
 	bool has_recovery_start;
 	bool app_limited;
+	/* Window use per round (RFC 9002 7.8): a round starts with the first
+	 * packet sent after the previous one ended and ends when a packet sent
+	 * at or after its start is acknowledged. */
+	uint64_t round_start;	      /* send time of the round's first packet */
+	bool round_open;	      /* round_start is valid */
+	uint64_t peak_in_flight;      /* max bytes_in_flight in this round */
+	uint64_t prev_peak_in_flight; /* and in the previous one */
 	uint64_t congestion_events;
 	uint64_t persistent_congestions;
 	union {
@@ -158,6 +166,20 @@ void tern_quic_cc_on_persistent_congestion(struct tern_quic_cc *cc, uint64_t now
  * limited (RFC 9002 7.8): no window growth while it is.
  */
 void tern_quic_cc_set_app_limited(struct tern_quic_cc *cc, bool limited);
+
+/**
+ * Whether the sender has been using its window (RFC 9002 7.8), the
+ * condition for growth: the peak bytes in flight over this round and the
+ * previous one reached cwnd / 2 in slow start (where the window doubles
+ * each round, so half of it is what was in use a round ago), or came
+ * within TERN_QUIC_CC_LIMIT_SLACK datagrams of cwnd in congestion
+ * avoidance (a blocked sender stops short of the window by up to a
+ * datagram, and ACKs free room in bursts).
+ */
+bool tern_quic_cc_cwnd_limited(const struct tern_quic_cc *cc);
+
+/** Datagrams short of cwnd that still count as window limited. */
+#define TERN_QUIC_CC_LIMIT_SLACK 3
 
 /** Congestion window, bytes. */
 uint64_t tern_quic_cc_cwnd(const struct tern_quic_cc *cc);

@@ -9,6 +9,9 @@
  *   equations 1 and 2, multiplicative decrease (beta 0.7), fast convergence,
  *   the Reno-friendly region, one step in the cubic region, and the window
  *   reaching W_max near t = K in a simulated flow;
+ * - no growth while the window is underutilized, in slow start (less than
+ *   half of it in flight) and congestion avoidance, for both controllers,
+ *   and normal growth when the sender fills it (RFC 9002 7.8);
  * - the pacer's rate (1.25 * cwnd / srtt), burst allowance and next-send times.
  */
 
@@ -27,6 +30,39 @@ static bool
 near(double a, double b, double eps)
 {
 	return a - b < eps && b - a < eps;
+}
+
+/* Send datagrams at now until the window is full (a window-limited sender). */
+static void
+fill(struct tern_quic_cc *cc, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < 100000 && tern_quic_cc_can_send(cc, 1200); i++)
+		tern_quic_cc_on_packet_sent(cc, 1200, now);
+}
+
+/* One round trip: send n datagrams (0: fill the window) at now and have
+ * them all acknowledged one RTT later. Returns the time after the round. */
+static uint64_t
+round_trip(struct tern_quic_cc *cc, int n, uint64_t now, uint64_t rtt)
+{
+	uint64_t sent;
+	int i;
+
+	if (n == 0) {
+		uint64_t before = tern_quic_cc_bytes_in_flight(cc);
+
+		fill(cc, now);
+		sent = tern_quic_cc_bytes_in_flight(cc) - before;
+	} else {
+		for (i = 0; i < n; i++)
+			tern_quic_cc_on_packet_sent(cc, 1200, now);
+		sent = (uint64_t)n * 1200;
+	}
+	for (; sent >= 1200; sent -= 1200)
+		tern_quic_cc_on_packet_acked(cc, 1200, now, now + rtt, rtt);
+	return now + rtt + 1;
 }
 
 static void
@@ -160,6 +196,7 @@ test_cubic(void)
 	CHECK_EQ(tern_quic_cc_ssthresh(&cc), 84000);
 	CHECK(near(cc.u.cubic.w_max, 100.0, 1e-9));
 
+	fill(&cc, 2); /* the sender uses its window (RFC 9002 7.8) */
 	/* first ack in congestion avoidance starts the epoch at t0, where
 	 * W_cubic(0) = 70 < W_est = 70 + alpha/70 with alpha = 3*0.3/1.7:
 	 * the Reno-friendly region sets cwnd to W_est (4.3): +9.0756 bytes */
@@ -203,6 +240,7 @@ test_cubic_curve(void)
 		uint64_t acked = cc.cwnd / 10; /* a tenth of the window per 10 ms */
 		double t;
 
+		fill(&cc, now); /* window limited */
 		now += 10 * MS;
 		while (acked >= 1200) {
 			tern_quic_cc_on_packet_acked(&cc, 1200, now - 1, now, srtt);
@@ -220,6 +258,62 @@ test_cubic_curve(void)
 	CHECK(at_k > 97.0 && at_k < 106.0);
 	/* and well into the convex region by 2K (W_cubic(2K) = 130) */
 	CHECK(at_2k > 125.0 && at_2k < 150.0);
+}
+
+/* RFC 9002 7.8: an underutilized window does not grow, in slow start or
+ * congestion avoidance, for both controllers; a sender that fills its
+ * window grows as before (doubling per round in slow start). */
+static void
+test_underutilized(enum tern_quic_cc_algorithm algo)
+{
+	struct tern_quic_cc cc;
+	uint64_t now = S, rtt = 50 * MS, w;
+	int r;
+
+	/* slow start, a sender with two datagrams per RTT: frozen at 12000
+	 * (it used to gain 2400 per round) */
+	REQUIRE(tern_quic_cc_init(&cc, algo, 1200) == 0);
+	for (r = 0; r < 20; r++)
+		now = round_trip(&cc, 2, now, rtt);
+	CHECK_EQ(tern_quic_cc_cwnd(&cc), 12000);
+	/* half the window in flight counts as used in slow start */
+	now = round_trip(&cc, 6, now, rtt);
+	CHECK(tern_quic_cc_cwnd(&cc) > 12000);
+
+	/* slow start, window limited: doubles every round */
+	REQUIRE(tern_quic_cc_init(&cc, algo, 1200) == 0);
+	for (r = 0; r < 4; r++)
+		now = round_trip(&cc, 0, now, rtt);
+	CHECK_EQ(tern_quic_cc_cwnd(&cc), 12000 << 4);
+	/* then the application goes quiet: at most the round it was last
+	 * limited in still counts, after that the window holds */
+	for (r = 0; r < 2; r++)
+		now = round_trip(&cc, 4, now, rtt);
+	w = tern_quic_cc_cwnd(&cc);
+	CHECK(w <= (12000 << 4) + 2 * 4800);
+	for (r = 0; r < 20; r++)
+		now = round_trip(&cc, 4, now, rtt);
+	CHECK_EQ(tern_quic_cc_cwnd(&cc), w);
+
+	/* congestion avoidance at 100 datagrams, 20 in flight per RTT: frozen */
+	REQUIRE(tern_quic_cc_init(&cc, algo, 1200) == 0);
+	CHECK(tern_quic_cc_on_congestion_event(&cc, 0, 1)); /* enter avoidance */
+	cc.cwnd = 120000;
+	cc.ssthresh = 120000;
+	for (r = 0; r < 50; r++)
+		now = round_trip(&cc, 20, now, rtt);
+	CHECK_EQ(tern_quic_cc_cwnd(&cc), 120000);
+	/* nor does a sender that stops one datagram past the slack */
+	for (r = 0; r < 20; r++)
+		now = round_trip(&cc, 100 - TERN_QUIC_CC_LIMIT_SLACK - 1, now, rtt);
+	CHECK_EQ(tern_quic_cc_cwnd(&cc), 120000);
+	/* window limited: grows (NewReno exactly one datagram per round) */
+	for (r = 0; r < 5; r++)
+		now = round_trip(&cc, 0, now, rtt);
+	if (algo == TERN_QUIC_CC_NEWRENO)
+		CHECK_EQ(tern_quic_cc_cwnd(&cc), 120000 + 5 * 1200);
+	else
+		CHECK(tern_quic_cc_cwnd(&cc) > 120000 + 1200);
 }
 
 static void
@@ -267,6 +361,8 @@ main(void)
 	test_cubic_formulas();
 	test_cubic();
 	test_cubic_curve();
+	test_underutilized(TERN_QUIC_CC_NEWRENO);
+	test_underutilized(TERN_QUIC_CC_CUBIC);
 	test_pacer();
 	return tern_test_done(TEST_NAME);
 }
