@@ -69,3 +69,34 @@ tern_quic_negotiate_version(const uint8_t *scid, size_t scid_len, const uint8_t 
 		return -TERN_ENOBUFS;
 	return (int)w.off;
 }
+
+/* The shortest valid Stateless Reset: 5 unpredictable bytes and the token (10.3). */
+#define SR_MIN_LEN (5 + TERN_QUIC_SRT_LEN)
+/* Larger than the 1-byte-shorter rule needs (43, 10.3) while staying small. */
+#define SR_MAX_LEN 64
+
+int
+tern_quic_stateless_reset(uint8_t *out, size_t cap, const uint8_t *token, size_t recv_len)
+{
+	struct tern_wcursor w;
+	uint8_t *rnd;
+	size_t len;
+
+	if (out == NULL || token == NULL)
+		return -TERN_EINVAL;
+	/* 10.3.3: always smaller than the trigger, so resets cannot loop. */
+	if (recv_len <= SR_MIN_LEN)
+		return 0;
+	len = recv_len - 1 < SR_MAX_LEN ? recv_len - 1 : SR_MAX_LEN;
+	if (cap < len)
+		return -TERN_ENOBUFS;
+	tern_wcursor_init(&w, out, cap);
+	if (!tern_wcursor_reserve(&w, len - TERN_QUIC_SRT_LEN, &rnd) ||
+	    !tern_wcursor_bytes(&w, token, TERN_QUIC_SRT_LEN))
+		return -TERN_ENOBUFS;
+	if (RAND_bytes(rnd, (int)(len - TERN_QUIC_SRT_LEN)) != 1)
+		return -TERN_EINTERNAL;
+	/* Short header form, fixed bit set (10.3); the rest stays unpredictable. */
+	rnd[0] = (uint8_t)(0x40 | (rnd[0] & 0x3f));
+	return (int)w.off;
+}

@@ -279,6 +279,24 @@ int tern_quic_negotiate_version(const uint8_t *scid, size_t scid_len, const uint
 				size_t dcid_len, uint8_t *out, size_t cap);
 
 /**
+ * Write a Stateless Reset (RFC 9000 10.3) for a datagram of recv_len bytes
+ * addressed to a connection ID the caller does not know: a short-header-like
+ * packet of unpredictable bytes ending in the 16-byte token the peer learned
+ * for that connection ID.
+ *
+ * Loop prevention (10.3.3): the reset is always shorter than the datagram it
+ * answers (recv_len - 1 bytes, at most 64), and datagrams of 21 bytes or less
+ * get none (a reset under 21 bytes is not valid), so two endpoints
+ * answering each other's resets run out of bytes.
+ *
+ * @param token The stateless reset token (16 bytes).
+ * @param recv_len The received datagram's length.
+ * @return The packet's length; 0 if none may be sent (recv_len too small);
+ *   -TERN_EINVAL, -TERN_ENOBUFS (cap too small), -TERN_EINTERNAL (RNG).
+ */
+int tern_quic_stateless_reset(uint8_t *out, size_t cap, const uint8_t *token, size_t recv_len);
+
+/**
  * Addresses of a received datagram. Not used yet: there is no connection
  * migration, so a connection stays on the path it was created with.
  */

@@ -1017,6 +1017,43 @@ test_stateless_reset(void)
 	pair_free(&p);
 }
 
+/* tern_quic_stateless_reset(): RFC 9000 10.3 sizes and loop prevention, detected by the peer. */
+static void
+test_stateless_reset_helper(void)
+{
+	uint8_t tok[16], out[128], small[30];
+	struct pair p;
+	int n;
+
+	memset(tok, 0xa5, sizeof(tok));
+	/* 21 bytes or less: a reset would be shorter than 21 bytes, so none (10.3.3). */
+	CHECK_EQ(tern_quic_stateless_reset(out, sizeof(out), tok, 21), 0);
+	CHECK_EQ(tern_quic_stateless_reset(out, sizeof(out), tok, 0), 0);
+	/* Always one byte shorter than a small trigger. */
+	n = tern_quic_stateless_reset(out, sizeof(out), tok, 22);
+	CHECK_EQ(n, 21);
+	n = tern_quic_stateless_reset(out, sizeof(out), tok, 43);
+	CHECK_EQ(n, 42);
+	CHECK_MEM(out + n - 16, tok, 16);
+	CHECK_EQ(out[0] & 0xc0, 0x40);
+	/* Large triggers get a bounded reset. */
+	n = tern_quic_stateless_reset(out, sizeof(out), tok, 1500);
+	CHECK(n >= 21 && n < 1500 && (size_t)n <= sizeof(out));
+	CHECK_EQ(tern_quic_stateless_reset(small, sizeof(small), tok, 1500), -TERN_ENOBUFS);
+	CHECK_EQ(tern_quic_stateless_reset(NULL, 64, tok, 100), -TERN_EINVAL);
+	CHECK_EQ(tern_quic_stateless_reset(out, sizeof(out), NULL, 100), -TERN_EINVAL);
+
+	/* The client detects a reset built with the server's token. */
+	pair_new(&p);
+	REQUIRE(run(&p, both_established, NULL, 5000 * MS));
+	n = tern_quic_stateless_reset(out, sizeof(out), p.s->reset_token, 1200);
+	REQUIRE(n > 0);
+	CHECK_EQ(tern_quic_conn_recv(p.c, out, (size_t)n, NULL, p.now), n);
+	CHECK(tern_quic_conn_is_draining(p.c));
+	CHECK(p.c->stateless_reset);
+	pair_free(&p);
+}
+
 /* --- Retry and Version Negotiation -------------------------------------------------- */
 
 static void
@@ -1368,6 +1405,7 @@ main(int argc, char **argv)
 	test_violations();
 	test_legal_frames();
 	test_stateless_reset();
+	test_stateless_reset_helper();
 	test_new_connection_ids();
 	test_key_update();
 	test_key_update_late_packet();
