@@ -209,8 +209,11 @@ tern_quic_accept(const uint8_t *scid, size_t scid_len, const uint8_t *odcid, siz
 	rc = conn_new(cfg, true, scid, scid_len, local, local_len, peer, peer_len, cctx, now, &c);
 	if (rc != 0)
 		return rc;
-	/* A random token: tern does not send stateless resets yet, the client can still
-	 * recognise one built by the application (RFC 9000 10.3). */
+	/*
+	 * A random token (RFC 9000 10.3): the client recognises a reset built
+	 * with it by tern_quic_stateless_reset(). There is no token source yet,
+	 * so an application that lost the connection cannot rebuild it.
+	 */
 	if (RAND_bytes(c->reset_token, sizeof(c->reset_token)) != 1) {
 		tern_quic_conn_free(c);
 		return -TERN_EINTERNAL;
