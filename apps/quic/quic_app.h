@@ -621,4 +621,35 @@ app_result(bool ok)
 	fflush(stdout);
 }
 
+/*
+ * The end of both programs: check the expected application close (when
+ * expect_close >= 0), print the RESULT line, free everything. Returns the
+ * exit status.
+ */
+static int
+app_finish(bool ok, int64_t expect_close, struct tern_quic_config *qcfg,
+	   struct tern_tls_config *tls)
+{
+	if (ok && expect_close >= 0) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "app:%" PRId64, expect_close);
+		if (strcmp(A.close_recv, want) != 0) {
+			ok = false;
+			app_fail("expected application close %" PRId64 ", got %s", expect_close,
+				 A.close_recv[0] ? A.close_recv : "none");
+		}
+	}
+	app_result(ok);
+	tern_quic_conn_free(A.conn);
+	tern_quic_config_free(qcfg);
+	tern_tls_config_free(tls);
+	tern_crypto_ctx_free(A.cctx);
+	app_stream_free_all();
+	if (A.keylog != NULL)
+		fclose(A.keylog);
+	close(A.fd);
+	return ok ? 0 : 1;
+}
+
 #endif /* TERN_APPS_QUIC_APP_H */

@@ -404,24 +404,5 @@ main(int argc, char **argv)
 	ok = !A.failed && A.conn != NULL && hs_done;
 	if (!A.failed && !hs_done)
 		app_fail("handshake not completed");
-	if (ok && O.expect_close >= 0) {
-		char want[64];
-
-		snprintf(want, sizeof(want), "app:%" PRId64, O.expect_close);
-		if (strcmp(A.close_recv, want) != 0) {
-			ok = false;
-			app_fail("expected application close %" PRId64 ", got %s", O.expect_close,
-				 A.close_recv[0] ? A.close_recv : "none");
-		}
-	}
-	app_result(ok);
-	tern_quic_conn_free(A.conn);
-	tern_quic_config_free(qcfg);
-	tern_tls_config_free(tls);
-	tern_crypto_ctx_free(A.cctx);
-	app_stream_free_all();
-	if (A.keylog != NULL)
-		fclose(A.keylog);
-	close(A.fd);
-	return ok ? 0 : 1;
+	return app_finish(ok, O.expect_close, qcfg, tls);
 }
